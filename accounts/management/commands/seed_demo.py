@@ -1,0 +1,16 @@
+from django.core.management.base import BaseCommand
+from django.db import transaction
+
+from accounts.demo import DEMO_PASSWORD, demo_users_ensure
+
+
+class Command(BaseCommand):
+    help = "Load the demo shop: logins (and, as apps arrive, catalog and orders). Safe to run again."
+
+    def handle(self, *args, **options):
+        with transaction.atomic():
+            logins = demo_users_ensure()
+        self.stdout.write(self.style.SUCCESS("Demo data is ready."))
+        self.stdout.write(f"Demo logins (password for all: {DEMO_PASSWORD}):")
+        for login in logins:
+            self.stdout.write(f"  {login.role:<9} {login.email}")

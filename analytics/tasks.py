@@ -1,0 +1,16 @@
+import uuid
+from datetime import datetime
+
+from analytics.services import analytics_event_record
+
+
+def record_event(
+    event_id: str, event_type: str, occurred_at: str, user_id: int | None = None, details: dict | None = None
+):
+    analytics_event_record(
+        event_id=uuid.UUID(event_id),
+        event_type=event_type,
+        occurred_at=datetime.fromisoformat(occurred_at),
+        user_id=user_id,
+        details=details,
+    )
