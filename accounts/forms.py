@@ -1,7 +1,7 @@
 from django import forms
 
 from accounts.models import Address
-from accounts.validators import normalize_phone
+from accounts.validators import PINCODE_MESSAGE, normalize_phone
 
 
 class PhoneField(forms.CharField):
@@ -44,6 +44,7 @@ class AddressForm(forms.ModelForm):
             "city": forms.TextInput(attrs={"autocomplete": "address-level2"}),
             "pincode": forms.TextInput(attrs={"autocomplete": "postal-code", "inputmode": "numeric", "maxlength": 6}),
         }
+        error_messages = {"pincode": {"max_length": PINCODE_MESSAGE}}
 
     def clean_pincode(self):
         return self.cleaned_data["pincode"].strip()

@@ -22,8 +22,9 @@ def validate_phone(value: str) -> None:
     normalize_phone(value)
 
 
+PINCODE_MESSAGE = "Enter a 6-digit PIN code that does not start with 0 (for example 560001)."
+
+
 def validate_pincode(value: str) -> None:
     if not PINCODE.match(value or ""):
-        raise ValidationError(
-            "Enter a 6-digit PIN code that does not start with 0 (for example 560001).", code="invalid_pincode"
-        )
+        raise ValidationError(PINCODE_MESSAGE, code="invalid_pincode")

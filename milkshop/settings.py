@@ -104,6 +104,11 @@ TEMPLATES = [
 
 # Database: SQLite (WAL, busy timeout, IMMEDIATE transactions so several web
 # and worker processes queue for the write lock) unless DATABASE_URL is set.
+SQLITE_OPTIONS = {
+    "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+    "transaction_mode": "IMMEDIATE",
+    "timeout": 20,
+}
 DATABASE_URL = env_str("DATABASE_URL")
 if DATABASE_URL:
     DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=60, conn_health_checks=True)}
@@ -112,15 +117,13 @@ else:
         "default": {
             "ENGINE": "django.db.backends.sqlite3",
             "NAME": BASE_DIR / "db.sqlite3",
-            "OPTIONS": {
-                "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
-                "transaction_mode": "IMMEDIATE",
-                "timeout": 20,
-            },
             # A file, not memory, so that a real worker process can share it in tests.
             "TEST": {"NAME": BASE_DIR / "test-db.sqlite3"},
         }
     }
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    DATABASES["default"]["OPTIONS"] = SQLITE_OPTIONS
+    DATABASES["default"]["CONN_MAX_AGE"] = 0
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # Cache and task queue: local memory and the ORM broker unless REDIS_URL is set.
@@ -191,17 +194,28 @@ STORAGES = {
     },
 }
 
-# Email: console in development, SMTP once EMAIL_HOST is set.
-EMAIL_HOST = env_str("EMAIL_HOST")
-EMAIL_BACKEND = env_str(
-    "EMAIL_BACKEND",
-    "django.core.mail.backends.smtp.EmailBackend" if EMAIL_HOST else "django.core.mail.backends.console.EmailBackend",
-)
-EMAIL_PORT = int(env_str("EMAIL_PORT", "587"))
-EMAIL_HOST_USER = env_str("EMAIL_HOST_USER")
-EMAIL_HOST_PASSWORD = env_str("EMAIL_HOST_PASSWORD")
-EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", default=True)
-EMAIL_FILE_PATH = env_str("EMAIL_FILE_PATH") or None
+# Email: console in development, SMTP once EMAIL_HOST is set. EMAIL_BACKEND and
+# EMAIL_FILE_PATH choose another backend (the file backend is handy for tests).
+_email_host = env_str("EMAIL_HOST")
+if _email_host:
+    _mailer = {
+        "BACKEND": "django.core.mail.backends.smtp.EmailBackend",
+        "OPTIONS": {
+            "host": _email_host,
+            "port": int(env_str("EMAIL_PORT", "587")),
+            "username": env_str("EMAIL_HOST_USER"),
+            "password": env_str("EMAIL_HOST_PASSWORD"),
+            "use_tls": env_bool("EMAIL_USE_TLS", default=True),
+            "timeout": 20,
+        },
+    }
+elif env_str("EMAIL_BACKEND") or DEBUG:
+    _mailer = {"BACKEND": env_str("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")}
+    if env_str("EMAIL_FILE_PATH"):
+        _mailer["OPTIONS"] = {"file_path": env_str("EMAIL_FILE_PATH")}
+else:
+    raise ImproperlyConfigured("EMAIL_HOST must be set when DEBUG is off (see README, 'Environment').")
+MAILERS = {"default": _mailer}
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "Milkshop <hello@milkshop.localhost>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 
@@ -221,7 +235,7 @@ SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", default=not DEBUG)
 SECURE_HSTS_SECONDS = int(env_str("SECURE_HSTS_SECONDS", "0" if DEBUG else "31536000"))
 SECURE_HSTS_INCLUDE_SUBDOMAINS = not DEBUG
-SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", default=False)
+SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", default=not DEBUG)
 SESSION_COOKIE_SECURE = not DEBUG
 CSRF_COOKIE_SECURE = not DEBUG
 SECURE_REFERRER_POLICY = "same-origin"
@@ -234,3 +248,7 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
     "loggers": {"django_q": {"level": env_str("Q_LOG_LEVEL", "INFO")}},
 }
+
+if TESTING:
+    # Hashing cost is irrelevant in tests and dominates their run time.
+    PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
