@@ -9,4 +9,5 @@ class AccountsConfig(AppConfig):
     def ready(self):
         from accounts.groups import staff_group_grant_permissions
 
-        post_migrate.connect(staff_group_grant_permissions, sender=self)
+        # Not limited to this app: the shop's other apps create their permissions after it.
+        post_migrate.connect(staff_group_grant_permissions, dispatch_uid="accounts.staff_group_permissions")

@@ -62,7 +62,10 @@ INSTALLED_APPS = [
     "django_q",
     "allauth",
     "allauth.account",
+    "milkshop",
     "accounts",
+    "catalog",
+    "cart",
     "analytics",
     "notifications",
 ]
@@ -97,6 +100,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "milkshop.context_processors.shop",
+                "cart.context_processors.cart_count",
             ],
         },
     },
@@ -158,7 +162,7 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 LOGIN_URL = "account_login"
-LOGIN_REDIRECT_URL = "home"
+LOGIN_REDIRECT_URL = "catalog:catalog"
 
 # django-allauth: email is the login, no usernames.
 ACCOUNT_USER_MODEL_USERNAME_FIELD = None
@@ -179,9 +183,13 @@ CURRENCY = env_str("CURRENCY", "INR")
 CURRENCY_SYMBOL = env_str("CURRENCY_SYMBOL", "₹")
 MONEY_PLACES = Decimal("0.01")
 SHOP_NAME = "Milkshop"
+CATALOG_PAGE_SIZE = 12
+CART_MAX_LINE_QTY = int(env_str("CART_MAX_LINE_QTY", "20"))
 
 STATIC_URL = "static/"
 STATIC_ROOT = BASE_DIR / "staticfiles"
+# Serve straight from the app and project folders when nothing is collected (development, tests).
+WHITENOISE_USE_FINDERS = DEBUG or TESTING
 STATICFILES_DIRS = [BASE_DIR / "static"]
 MEDIA_URL = "media/"
 MEDIA_ROOT = Path(env_str("MEDIA_ROOT", str(BASE_DIR / "media")))

@@ -9,7 +9,8 @@ admin.site.site_header = "Milkshop administration"
 admin.site.site_title = "Milkshop admin"
 
 urlpatterns = [
-    path("", views.home, name="home"),
+    path("", include("catalog.urls")),
+    path("cart/", include("cart.urls")),
     path("healthz", views.healthz, name="healthz"),
     path("accounts/", include("allauth.urls")),
     path("account/", include("accounts.urls")),

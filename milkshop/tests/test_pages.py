@@ -7,7 +7,7 @@ pytestmark = pytest.mark.django_db
 
 
 def test_home_page_has_a_strict_content_security_policy_and_no_inline_code(client):
-    response = client.get(reverse("home"))
+    response = client.get(reverse("catalog:catalog"))
 
     policy = response["Content-Security-Policy"]
     assert "script-src 'self' 'nonce-" in policy
@@ -23,7 +23,7 @@ def test_home_page_has_a_strict_content_security_policy_and_no_inline_code(clien
 
 
 def test_base_layout_serves_vendored_assets_only(client):
-    page = client.get(reverse("home")).content.decode()
+    page = client.get(reverse("catalog:catalog")).content.decode()
 
     assert "/static/vendor/htmx/htmx.min.js" in page
     assert "/static/vendor/pico/pico.min.css" in page
@@ -31,7 +31,7 @@ def test_base_layout_serves_vendored_assets_only(client):
 
 
 def test_pages_carry_the_csrf_token_for_htmx(client):
-    page = client.get(reverse("home")).content.decode()
+    page = client.get(reverse("catalog:catalog")).content.decode()
 
     assert 'hx-headers=\'{"X-CSRFToken": "' in page
 

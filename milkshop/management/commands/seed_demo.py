@@ -2,6 +2,7 @@ from django.core.management.base import BaseCommand
 from django.db import transaction
 
 from accounts.demo import DEMO_PASSWORD, demo_users_ensure
+from catalog.demo import demo_catalog_ensure
 
 
 class Command(BaseCommand):
@@ -10,7 +11,8 @@ class Command(BaseCommand):
     def handle(self, *args, **options):
         with transaction.atomic():
             logins = demo_users_ensure()
-        self.stdout.write(self.style.SUCCESS("Demo data is ready."))
+            products_added = demo_catalog_ensure()
+        self.stdout.write(self.style.SUCCESS(f"Demo data is ready ({products_added} products added)."))
         self.stdout.write(f"Demo logins (password for all: {DEMO_PASSWORD}):")
         for login in logins:
             self.stdout.write(f"  {login.role:<9} {login.email}")

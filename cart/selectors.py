@@ -1,0 +1,101 @@
+from dataclasses import dataclass
+from decimal import Decimal
+
+from django.conf import settings
+from django.db.models import Sum
+from django.http import HttpRequest
+
+from cart.models import Cart, CartItem
+from catalog.models import Product
+
+SESSION_CART_ID = "cart_id"
+
+
+def cart_for_request(request: HttpRequest) -> Cart | None:
+    """The signed-in customer's cart, or the visitor's cart named in the session; None if there is none yet."""
+    if request.user.is_authenticated:
+        return Cart.objects.filter(user=request.user).first()
+    cart_id = request.session.get(SESSION_CART_ID)
+    return Cart.objects.filter(pk=cart_id, user__isnull=True).first() if cart_id else None
+
+
+def cart_item_count(request: HttpRequest) -> int:
+    """Units in the request's cart, for the header: one query, no cart created."""
+    if request.user.is_authenticated:
+        items = CartItem.objects.filter(cart__user=request.user)
+    elif cart_id := request.session.get(SESSION_CART_ID):
+        items = CartItem.objects.filter(cart_id=cart_id, cart__user__isnull=True)
+    else:
+        return 0
+    return items.aggregate(total=Sum("qty"))["total"] or 0
+
+
+def line_limit(product: Product) -> int:
+    """The most of one product a cart line may hold right now."""
+    return min(product.stock, settings.CART_MAX_LINE_QTY)
+
+
+def line_problem(product: Product, qty: int) -> str:
+    """Why this line cannot be checked out as it is, or "" when it can."""
+    if not product.is_active:
+        return "No longer available: remove it to check out."
+    if product.stock <= 0:
+        return "Out of stock: remove it to check out."
+    if qty > product.stock:
+        return f"Only {product.stock} left: lower the quantity to check out."
+    return ""
+
+
+@dataclass(frozen=True)
+class CartLine:
+    product: Product
+    qty: int
+
+    @property
+    def unit_price(self) -> Decimal:
+        return self.product.price
+
+    @property
+    def line_total(self) -> Decimal:
+        return self.product.price * self.qty
+
+    @property
+    def problem(self) -> str:
+        return line_problem(self.product, self.qty)
+
+    @property
+    def max_qty(self) -> int:
+        return max(line_limit(self.product), 1)
+
+
+@dataclass(frozen=True)
+class CartContents:
+    cart: Cart | None
+    lines: list[CartLine]
+
+    @property
+    def total_amount(self) -> Decimal:
+        return sum((line.line_total for line in self.lines), Decimal("0.00"))
+
+    @property
+    def item_count(self) -> int:
+        return sum(line.qty for line in self.lines)
+
+    @property
+    def has_problems(self) -> bool:
+        return any(line.problem for line in self.lines)
+
+    @property
+    def can_check_out(self) -> bool:
+        return bool(self.lines) and not self.has_problems
+
+    def line_for(self, product_id: int) -> CartLine | None:
+        return next((line for line in self.lines if line.product.pk == product_id), None)
+
+
+def cart_contents(cart: Cart | None) -> CartContents:
+    """The cart's lines priced at today's prices, with anything that blocks checkout flagged."""
+    if cart is None:
+        return CartContents(cart=None, lines=[])
+    items = CartItem.objects.filter(cart=cart).select_related("product__category")
+    return CartContents(cart=cart, lines=[CartLine(product=item.product, qty=item.qty) for item in items])

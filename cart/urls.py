@@ -1,0 +1,14 @@
+from django.urls import path
+
+from cart import views
+
+app_name = "cart"
+
+urlpatterns = [
+    path("", views.cart_detail, name="detail"),
+    path("badge/", views.cart_badge, name="badge"),
+    path("add/<int:product_id>/", views.cart_add, name="add"),
+    path("items/<int:product_id>/", views.cart_update, name="update"),
+    path("items/<int:product_id>/remove/", views.cart_remove, name="remove"),
+    path("clear/", views.cart_empty, name="clear"),
+]

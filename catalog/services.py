@@ -1,0 +1,9 @@
+from django.db.models import QuerySet
+from django.utils import timezone
+
+from catalog.models import Product
+
+
+def products_set_active(*, products: QuerySet[Product], active: bool) -> int:
+    """Show or hide products in the shop; returns how many changed."""
+    return products.exclude(is_active=active).update(is_active=active, updated_at=timezone.now())

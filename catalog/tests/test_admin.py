@@ -1,0 +1,96 @@
+import pytest
+from django.contrib.auth.models import Group
+from django.urls import reverse
+
+from accounts.models import STAFF_GROUP
+from accounts.tests.factories import UserFactory
+from catalog.models import Product
+from catalog.tests.factories import ProductFactory
+
+pytestmark = pytest.mark.django_db
+
+CHANGELIST = reverse("admin:catalog_product_changelist")
+
+
+@pytest.fixture
+def staff(client):
+    user = UserFactory(is_staff=True)
+    user.groups.add(Group.objects.get(name=STAFF_GROUP))
+    client.force_login(user)
+    return user
+
+
+def changelist_edit(client, products, **fields):
+    data = {
+        "action": "",
+        "form-TOTAL_FORMS": str(len(products)),
+        "form-INITIAL_FORMS": str(len(products)),
+        "_save": "Save",
+    }
+    for index, product in enumerate(products):
+        data |= {
+            f"form-{index}-id": str(product.pk),
+            f"form-{index}-price": fields.get("price", str(product.price)),
+            f"form-{index}-stock": fields.get("stock", str(product.stock)),
+            f"form-{index}-is_active": "on" if fields.get("is_active", product.is_active) else "",
+        }
+    return client.post(CHANGELIST, data)
+
+
+def test_staff_group_members_manage_products(client, staff):
+    ProductFactory(name="Cow Milk")
+
+    response = client.get(CHANGELIST, {"q": "cow"})
+
+    assert response.status_code == 200
+    assert "Cow Milk" in response.content.decode()
+
+
+def test_stock_filter_finds_out_of_stock_products(client, staff):
+    ProductFactory(name="Empty Lassi", stock=0)
+    ProductFactory(name="Full Milk", stock=50)
+
+    page = client.get(CHANGELIST, {"stock": "out"}).content.decode()
+
+    assert "Empty Lassi" in page
+    assert "Full Milk" not in page
+
+
+def test_list_editable_saves_price_and_stock(client, staff):
+    milk = ProductFactory(stock=5)
+
+    response = changelist_edit(client, [milk], price="35.50", stock="80")
+
+    assert response.status_code == 302
+    milk.refresh_from_db()
+    assert (str(milk.price), milk.stock) == ("35.50", 80)
+
+
+@pytest.mark.parametrize(("field", "value"), [("stock", "-3"), ("price", "-1.00"), ("price", "0")])
+def test_negative_price_or_stock_is_refused(client, staff, field, value):
+    milk = ProductFactory(stock=5)
+
+    response = changelist_edit(client, [milk], **{field: value})
+
+    assert response.status_code == 200
+    assert "errorlist" in response.content.decode()
+    milk.refresh_from_db()
+    assert (str(milk.price), milk.stock) == ("32.00", 5)
+
+
+def test_bulk_deactivate_and_activate(client, staff):
+    milk, curd = ProductFactory(), ProductFactory()
+
+    client.post(CHANGELIST, {"action": "deactivate", "_selected_action": [milk.pk, curd.pk]})
+    assert set(Product.objects.values_list("is_active", flat=True)) == {False}
+
+    client.post(CHANGELIST, {"action": "activate", "_selected_action": [milk.pk]})
+    milk.refresh_from_db()
+    curd.refresh_from_db()
+    assert (milk.is_active, curd.is_active) == (True, False)
+
+
+def test_a_customer_cannot_open_the_admin(client):
+    client.force_login(UserFactory())
+
+    assert client.get(CHANGELIST).status_code == 302
