@@ -2,6 +2,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_http_methods, require_POST
 from django_htmx.http import retarget
 
@@ -49,10 +50,19 @@ def profile(request: HttpRequest) -> HttpResponse:
     return redirect("accounts:profile")
 
 
+def _safe_next(request: HttpRequest) -> str:
+    """Where to go after saving (checkout sends customers here), if it is a page of ours."""
+    next_url = request.GET.get("next", "")
+    allowed = url_has_allowed_host_and_scheme(
+        next_url, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    )
+    return next_url if allowed else ""
+
+
 def _address_form_response(request: HttpRequest, form: AddressForm, address: Address | None) -> HttpResponse:
     template = "accounts/address_form.html#address-form" if request.htmx else "accounts/address_form.html"
     status = 422 if request.method == "POST" and request.htmx else 200
-    return render(request, template, {"form": form, "address": address}, status=status)
+    return render(request, template, {"form": form, "address": address, "next": _safe_next(request)}, status=status)
 
 
 def _address_edit(request: HttpRequest, address: Address | None) -> HttpResponse:
@@ -68,7 +78,7 @@ def _address_edit(request: HttpRequest, address: Address | None) -> HttpResponse
         if request.htmx:
             return _address_list(request, notice)
         messages.success(request, notice)
-        return redirect("accounts:profile")
+        return redirect(_safe_next(request) or "accounts:profile")
     return _address_form_response(request, form, address)
 
 

@@ -28,6 +28,7 @@ class AnalyticsEvent(models.Model):
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
+    order = models.ForeignKey("orders.Order", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
     timestamp = models.DateTimeField(db_index=True)
     details = models.JSONField(default=dict, blank=True)
 

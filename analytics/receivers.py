@@ -8,15 +8,19 @@ from django_q.tasks import async_task
 
 from accounts.signals import user_registered
 from analytics.models import EventType
+from orders.signals import order_cancelled, order_confirmed, order_placed
+from payments.models import Payment
+from payments.signals import payment_completed, payment_failed, payment_refunded
 
 
-def enqueue_event(event_type: str, *, user_id: int | None = None, details: dict | None = None) -> None:
+def enqueue_event(event_type: str, *, user_id=None, order_id=None, details: dict | None = None) -> None:
     async_task(
         "analytics.tasks.record_event",
         str(uuid.uuid4()),
         event_type,
         timezone.now().isoformat(),
         user_id,
+        order_id,
         details or {},
         task_name=f"analytics:{event_type}",
     )
@@ -25,3 +29,37 @@ def enqueue_event(event_type: str, *, user_id: int | None = None, details: dict 
 @receiver(user_registered, dispatch_uid="analytics.user_registered")
 def on_user_registered(sender, user_id: int, **kwargs):
     enqueue_event(EventType.USER_REGISTERED, user_id=user_id)
+
+
+ORDER_EVENTS = {
+    order_placed: EventType.ORDER_PLACED,
+    order_confirmed: EventType.ORDER_CONFIRMED,
+    order_cancelled: EventType.ORDER_CANCELLED,
+}
+
+
+def on_order_event(sender, order_id: int, signal, **kwargs):
+    enqueue_event(ORDER_EVENTS[signal], order_id=order_id)
+
+
+for _signal, _event_type in ORDER_EVENTS.items():
+    _signal.connect(on_order_event, dispatch_uid=f"analytics.{_event_type}")
+
+
+PAYMENT_EVENTS = {
+    payment_completed: EventType.PAYMENT_COMPLETED,
+    payment_failed: EventType.PAYMENT_FAILED,
+    payment_refunded: EventType.PAYMENT_REFUNDED,
+}
+
+
+def on_payment_event(sender, payment_id: int, signal, **kwargs):
+    payment = Payment.objects.filter(pk=payment_id).values("user_id", "order_id", "amount", "method").first()
+    details = {"payment_id": payment_id, "amount": str(payment["amount"]), "method": payment["method"]}
+    if refund_id := kwargs.get("refund_id"):
+        details["refund_id"] = refund_id
+    enqueue_event(PAYMENT_EVENTS[signal], user_id=payment["user_id"], order_id=payment["order_id"], details=details)
+
+
+for _signal, _event_type in PAYMENT_EVENTS.items():
+    _signal.connect(on_payment_event, dispatch_uid=f"analytics.{_event_type}")

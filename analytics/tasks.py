@@ -4,13 +4,12 @@ from datetime import datetime
 from analytics.services import analytics_event_record
 
 
-def record_event(
-    event_id: str, event_type: str, occurred_at: str, user_id: int | None = None, details: dict | None = None
-):
+def record_event(event_id: str, event_type: str, occurred_at: str, user_id=None, order_id=None, details=None) -> None:
     analytics_event_record(
         event_id=uuid.UUID(event_id),
         event_type=event_type,
         occurred_at=datetime.fromisoformat(occurred_at),
         user_id=user_id,
+        order_id=order_id,
         details=details,
     )

@@ -22,6 +22,8 @@ class CartItem(models.Model):
     cart = models.ForeignKey(Cart, on_delete=models.CASCADE, related_name="items")
     product = models.ForeignKey(Product, on_delete=models.CASCADE, related_name="+")
     qty = models.PositiveIntegerField()
+    # The price the customer saw when adding, so a change since can be pointed out.
+    price_when_added = models.DecimalField(max_digits=10, decimal_places=2, null=True)
     added_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

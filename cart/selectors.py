@@ -50,6 +50,11 @@ def line_problem(product: Product, qty: int) -> str:
 class CartLine:
     product: Product
     qty: int
+    price_when_added: Decimal | None = None
+
+    @property
+    def price_changed(self) -> bool:
+        return self.price_when_added is not None and self.price_when_added != self.product.price
 
     @property
     def unit_price(self) -> Decimal:
@@ -98,4 +103,7 @@ def cart_contents(cart: Cart | None) -> CartContents:
     if cart is None:
         return CartContents(cart=None, lines=[])
     items = CartItem.objects.filter(cart=cart).select_related("product__category")
-    return CartContents(cart=cart, lines=[CartLine(product=item.product, qty=item.qty) for item in items])
+    return CartContents(
+        cart=cart,
+        lines=[CartLine(product=item.product, qty=item.qty, price_when_added=item.price_when_added) for item in items],
+    )

@@ -47,7 +47,7 @@ def cart_add_item(*, cart: Cart, product: Product, qty: int) -> CartItem:
         raise CartError("Enter a quantity of at least 1.")
     _check_quantity(product, already + qty, already=already)
     if item is None:
-        item = CartItem.objects.create(cart=cart, product=product, qty=qty)
+        item = CartItem.objects.create(cart=cart, product=product, qty=qty, price_when_added=product.price)
     else:
         item.qty = already + qty
         item.save(update_fields=["qty"])
@@ -83,6 +83,11 @@ def cart_merge(*, source: Cart, target: Cart) -> Cart:
         total = item.qty + (existing[item.product_id].qty if item.product_id in existing else 0)
         limit = line_limit(item.product)
         qty = min(total, limit) if limit >= 1 else min(total, settings.CART_MAX_LINE_QTY)
-        CartItem.objects.update_or_create(cart=target, product_id=item.product_id, defaults={"qty": qty})
+        CartItem.objects.update_or_create(
+            cart=target,
+            product_id=item.product_id,
+            defaults={"qty": qty},
+            create_defaults={"qty": qty, "price_when_added": item.price_when_added},
+        )
     source.delete()
     return target

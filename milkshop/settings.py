@@ -66,6 +66,9 @@ INSTALLED_APPS = [
     "accounts",
     "catalog",
     "cart",
+    "delivery",
+    "payments",
+    "orders",
     "analytics",
     "notifications",
 ]
@@ -185,6 +188,20 @@ MONEY_PLACES = Decimal("0.01")
 SHOP_NAME = "Milkshop"
 CATALOG_PAGE_SIZE = 12
 CART_MAX_LINE_QTY = int(env_str("CART_MAX_LINE_QTY", "20"))
+
+# Delivery: slot windows (local time), orders per slot, and the cutoff the evening before.
+DELIVERY_SLOTS = {"MORNING": ("06:00", "08:00"), "EVENING": ("17:00", "19:00")}
+DELIVERY_SLOT_CAPACITY = int(env_str("DELIVERY_SLOT_CAPACITY", "60"))
+DELIVERY_CUTOFF = env_str("DELIVERY_CUTOFF", "22:00")
+DELIVERY_DAYS_AHEAD = 7
+ORDERS_PAGE_SIZE = 10
+UNPAID_ORDER_TIMEOUT_MINUTES = int(env_str("UNPAID_ORDER_TIMEOUT_MINUTES", "30"))
+
+# Payments: Stripe once both keys are set; the local demo gateway only while developing.
+STRIPE_SECRET_KEY = env_str("STRIPE_SECRET_KEY")
+STRIPE_WEBHOOK_SECRET = env_str("STRIPE_WEBHOOK_SECRET")
+STRIPE_API_BASE = env_str("STRIPE_API_BASE")
+PAYMENTS_DEMO_GATEWAY = env_bool("PAYMENTS_DEMO_GATEWAY", default=DEBUG)
 
 STATIC_URL = "static/"
 STATIC_ROOT = BASE_DIR / "staticfiles"

@@ -11,6 +11,8 @@ admin.site.site_title = "Milkshop admin"
 urlpatterns = [
     path("", include("catalog.urls")),
     path("cart/", include("cart.urls")),
+    path("", include("orders.urls")),
+    path("payments/", include("payments.urls")),
     path("healthz", views.healthz, name="healthz"),
     path("accounts/", include("allauth.urls")),
     path("account/", include("accounts.urls")),

@@ -3,6 +3,7 @@ from django.db import transaction
 
 from accounts.demo import DEMO_PASSWORD, demo_users_ensure
 from catalog.demo import demo_catalog_ensure
+from delivery.demo import demo_zones_ensure
 
 
 class Command(BaseCommand):
@@ -12,6 +13,7 @@ class Command(BaseCommand):
         with transaction.atomic():
             logins = demo_users_ensure()
             products_added = demo_catalog_ensure()
+            demo_zones_ensure()
         self.stdout.write(self.style.SUCCESS(f"Demo data is ready ({products_added} products added)."))
         self.stdout.write(f"Demo logins (password for all: {DEMO_PASSWORD}):")
         for login in logins:

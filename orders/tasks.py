@@ -1,0 +1,5 @@
+from orders.services import orders_cancel_unpaid
+
+
+def cancel_unpaid_orders() -> int:
+    return orders_cancel_unpaid()

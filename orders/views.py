@@ -1,0 +1,135 @@
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.http import FileResponse, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from cart.selectors import cart_contents, cart_for_request
+from delivery.selectors import open_slot_options
+from orders.forms import CheckoutForm
+from orders.invoices import order_invoice_file
+from orders.models import Order
+from orders.selectors import order_for_invoice, order_for_user, orders_for_user
+from orders.services import OrderError, PlacementError, order_again, order_cancel, order_pending_payment, order_place
+from payments.gateways import online_gateway
+from payments.models import PaymentMethod
+from payments.selectors import wallet_balance
+from payments.services import PaymentError, payment_start_checkout
+
+
+def payment_methods(request: HttpRequest) -> list[tuple[str, str]]:
+    methods = []
+    if online_gateway() is not None:
+        methods += [(PaymentMethod.UPI, "UPI"), (PaymentMethod.CARD, "Card")]
+    methods.append((PaymentMethod.CASH, "Cash on delivery"))
+    methods.append((PaymentMethod.WALLET, f"Wallet (balance ₹{wallet_balance(user=request.user)})"))
+    return methods
+
+
+def _send_to_payment(request: HttpRequest, order: Order) -> HttpResponse:
+    """Open the online payment page for an unpaid order; on trouble, back to the order with a message."""
+    back = request.build_absolute_uri(order.get_absolute_url())
+    try:
+        payment = order_pending_payment(order=order)
+        return redirect(payment_start_checkout(payment=payment, success_url=back, cancel_url=back))
+    except (PaymentError, OrderError) as error:
+        messages.error(request, str(error))
+        return redirect(order)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def checkout(request: HttpRequest) -> HttpResponse:
+    contents = cart_contents(cart_for_request(request))
+    if not contents.lines:
+        messages.info(request, "Your cart is empty.")
+        return redirect("cart:detail")
+    if contents.has_problems:
+        messages.error(request, "Some items in your cart need your attention before you can check out.")
+        return redirect("cart:detail")
+    slot_options = open_slot_options()
+    form = CheckoutForm(
+        request.POST or None, user=request.user, slot_options=slot_options, methods=payment_methods(request)
+    )
+    line_errors = {}
+    if request.method == "POST" and form.is_valid():
+        try:
+            placement = order_place(user=request.user, cart=contents.cart, **form.cleaned_data)
+        except PlacementError as error:
+            form.add_error(None, error.message)
+            line_errors = error.line_errors
+        else:
+            order = placement.order
+            for change in placement.price_changes:
+                messages.warning(
+                    request,
+                    f"The price of {change.product_name} changed from ₹{change.was} to ₹{change.now}; your order uses the new price.",
+                )
+            if order.payment_method in (PaymentMethod.CARD, PaymentMethod.UPI):
+                return _send_to_payment(request, order)
+            messages.success(request, f"Order {order.number} is confirmed for {order.slot.label}.")
+            return redirect(order)
+    context = {"form": form, "contents": contents, "line_errors": line_errors, "has_slots": bool(slot_options)}
+    return render(request, "orders/checkout.html", context)
+
+
+@login_required
+@require_GET
+def order_list(request: HttpRequest) -> HttpResponse:
+    page = Paginator(orders_for_user(user=request.user), settings.ORDERS_PAGE_SIZE).get_page(request.GET.get("page"))
+    return render(request, "orders/order_list.html", {"page": page})
+
+
+@login_required
+@require_GET
+def order_detail(request: HttpRequest, number: str) -> HttpResponse:
+    return render(request, "orders/order_detail.html", {"order": order_for_user(user=request.user, number=number)})
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def order_cancel_view(request: HttpRequest, number: str) -> HttpResponse:
+    order = order_for_user(user=request.user, number=number)
+    if request.method == "GET":
+        return render(request, "orders/order_cancel.html", {"order": order})
+    try:
+        order_cancel(order=order, by=request.user, reason="Cancelled by the customer")
+    except OrderError as error:
+        messages.error(request, str(error))
+    else:
+        messages.success(request, f"Order {order.number} is cancelled. Anything you paid is on its way back.")
+    return redirect(order)
+
+
+@login_required
+@require_POST
+def order_pay(request: HttpRequest, number: str) -> HttpResponse:
+    return _send_to_payment(request, order_for_user(user=request.user, number=number))
+
+
+@login_required
+@require_POST
+def order_again_view(request: HttpRequest, number: str) -> HttpResponse:
+    order = order_for_user(user=request.user, number=number)
+    for problem in order_again(request=request, order=order):
+        messages.warning(request, problem)
+    messages.success(request, f"The items of order {order.number} are in your cart.")
+    return redirect(reverse("cart:detail"))
+
+
+@login_required
+@require_GET
+def order_invoice(request: HttpRequest, number: str) -> HttpResponse:
+    order = order_for_invoice(user=request.user, number=number)
+    if not order.has_invoice:
+        messages.info(request, "The invoice is ready once the order is paid or delivered.")
+        return redirect(order)
+    return FileResponse(
+        order_invoice_file(order=order).open("rb"),
+        as_attachment=True,
+        filename=f"invoice-{order.number}.pdf",
+        content_type="application/pdf",
+    )

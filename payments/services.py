@@ -1,0 +1,208 @@
+"""Every write to payments, refunds and the wallet ledger."""
+
+from decimal import Decimal
+from functools import partial
+
+from django.db import transaction
+from django.db.models import Sum
+from django_q.tasks import async_task
+
+from accounts.models import User
+from payments.gateways import GatewayError, gateway_named, online_gateway
+from payments.models import (
+    PAYMENT_TRANSITIONS,
+    Payment,
+    PaymentMethod,
+    PaymentPurpose,
+    PaymentStatus,
+    Refund,
+    RefundStatus,
+    Wallet,
+    WalletEntry,
+    WalletEntryKind,
+)
+from payments.signals import payment_completed, payment_failed, payment_refunded
+
+
+class PaymentError(Exception):
+    """A payment change that is not allowed; the message is for people."""
+
+
+class InsufficientWalletBalance(PaymentError):
+    pass
+
+
+def payment_transition(*, payment: Payment, to: str, reason: str = "") -> Payment:
+    """Move a payment along PAYMENT_TRANSITIONS and announce it after commit. Call with the row locked."""
+    if to not in PAYMENT_TRANSITIONS[payment.status]:
+        raise PaymentError(
+            f"A {payment.get_status_display().lower()} payment cannot become {PaymentStatus(to).label.lower()}."
+        )
+    payment.status = to
+    if reason:
+        payment.failure_reason = reason[:255]
+    payment.save(update_fields=["status", "failure_reason", "updated_at"])
+    signal = {PaymentStatus.SUCCESS: payment_completed, PaymentStatus.FAILED: payment_failed}.get(to)
+    if signal is not None:
+        transaction.on_commit(partial(signal.send, sender=Payment, payment_id=payment.pk))
+    return payment
+
+
+def payment_create(
+    *, user: User, amount: Decimal, method: str, order=None, purpose: str = PaymentPurpose.ORDER, provider: str = ""
+) -> Payment:
+    return Payment.objects.create(
+        user=user, order=order, amount=amount, method=method, purpose=purpose, provider=provider
+    )
+
+
+def payment_start_checkout(*, payment: Payment, success_url: str, cancel_url: str) -> str:
+    """Open the provider's payment page for a pending online payment; returns where to send the customer."""
+    gateway = online_gateway()
+    if gateway is None:
+        raise PaymentError("Card and UPI payments are not available right now. Choose cash on delivery or your wallet.")
+    if payment.status != PaymentStatus.PENDING:
+        raise PaymentError("This payment is already settled.")
+    try:
+        start = gateway.start_checkout(payment=payment, success_url=success_url, cancel_url=cancel_url)
+    except GatewayError as error:
+        raise PaymentError(str(error)) from error
+    Payment.objects.filter(pk=payment.pk, status=PaymentStatus.PENDING).update(
+        provider=gateway.name, transaction_id=start.reference, checkout_url=start.redirect_url
+    )
+    return start.redirect_url
+
+
+def wallet_topup_create(*, user: User, amount: Decimal, method: str) -> Payment:
+    if method not in (PaymentMethod.CARD, PaymentMethod.UPI):
+        raise PaymentError("Top up by card or UPI.")
+    return payment_create(user=user, amount=amount, method=method, purpose=PaymentPurpose.WALLET_TOPUP)
+
+
+# Wallet
+
+
+def _locked_wallet(user: User) -> Wallet:
+    Wallet.objects.get_or_create(user=user)
+    return Wallet.objects.select_for_update().get(user=user)
+
+
+def _balance(wallet: Wallet) -> Decimal:
+    return WalletEntry.objects.filter(wallet=wallet).aggregate(total=Sum("amount"))["total"] or Decimal("0.00")
+
+
+@transaction.atomic
+def wallet_credit(*, user: User, amount: Decimal, kind: str, note: str = "", **links) -> WalletEntry:
+    wallet = _locked_wallet(user)
+    return WalletEntry.objects.create(wallet=wallet, kind=kind, amount=amount, note=note, **links)
+
+
+@transaction.atomic
+def wallet_debit(*, user: User, amount: Decimal, kind: str, note: str = "", **links) -> WalletEntry:
+    """Take money from the wallet; the balance is checked under the wallet's row lock and never goes below zero."""
+    wallet = _locked_wallet(user)
+    balance = _balance(wallet)
+    if balance < amount:
+        raise InsufficientWalletBalance(
+            f"Your wallet has ₹{balance}, which does not cover ₹{amount}. Top up or pick another way to pay."
+        )
+    return WalletEntry.objects.create(wallet=wallet, kind=kind, amount=-amount, note=note, **links)
+
+
+@transaction.atomic
+def wallet_pay(*, user: User, amount: Decimal, order) -> Payment:
+    """Pay an order from the wallet at once: a debit and a successful payment."""
+    payment = payment_create(user=user, amount=amount, method=PaymentMethod.WALLET, order=order, provider="wallet")
+    wallet_debit(
+        user=user,
+        amount=amount,
+        kind=WalletEntryKind.ORDER_DEBIT,
+        order=order,
+        payment=payment,
+        note=f"Order {order.number}",
+    )
+    payment_transition(payment=payment, to=PaymentStatus.SUCCESS)
+    return payment
+
+
+@transaction.atomic
+def wallet_topup_credit(*, payment: Payment) -> WalletEntry | None:
+    """Credit a successful top-up once, however many times its success is reported."""
+    if WalletEntry.objects.filter(payment=payment, kind=WalletEntryKind.TOPUP).exists():
+        return None
+    return wallet_credit(
+        user=payment.user, amount=payment.amount, kind=WalletEntryKind.TOPUP, payment=payment, note="Top-up"
+    )
+
+
+# Refunds
+
+
+def refund_create(*, payment: Payment, amount: Decimal, reason: str) -> Refund:
+    """Record a refund to be paid back; wallet and cash refunds complete at once. Call with the payment locked."""
+    if amount <= 0 or amount > payment.refundable_amount:
+        raise PaymentError(f"Cannot refund ₹{amount}: ₹{payment.refundable_amount} of this payment is refundable.")
+    refund = Refund.objects.create(payment=payment, amount=amount, reason=reason)
+    if payment.method in (PaymentMethod.WALLET, PaymentMethod.CASH):
+        # Wallet payments, and cash already collected, go back to the wallet at once.
+        wallet_credit(
+            user=payment.user,
+            amount=amount,
+            kind=WalletEntryKind.REFUND,
+            order=payment.order,
+            payment=payment,
+            refund=refund,
+            note=reason,
+        )
+        refund_complete(refund=refund, provider_reference="wallet")
+    else:
+        # The provider is called after commit, outside every row lock.
+        transaction.on_commit(
+            partial(async_task, "payments.tasks.send_refund", refund.pk, task_name=f"refund:{refund.pk}")
+        )
+    return refund
+
+
+def refund_complete(*, refund: Refund, provider_reference: str) -> Refund:
+    """The money went back: count it against the payment, which becomes REFUNDED once fully refunded."""
+    if refund.status == RefundStatus.SUCCEEDED:
+        return refund
+    payment = Payment.objects.select_for_update().get(pk=refund.payment_id)
+    refund.status = RefundStatus.SUCCEEDED
+    refund.provider_reference = provider_reference
+    refund.save(update_fields=["status", "provider_reference", "updated_at"])
+    payment.refunded_amount += refund.amount
+    payment.save(update_fields=["refunded_amount", "updated_at"])
+    if payment.refunded_amount == payment.amount:
+        payment_transition(payment=payment, to=PaymentStatus.REFUNDED)
+    transaction.on_commit(partial(payment_refunded.send, sender=Payment, payment_id=payment.pk, refund_id=refund.pk))
+    return refund
+
+
+@transaction.atomic
+def refund_record_external(*, payment: Payment, amount: Decimal, reference: str) -> Refund:
+    """A refund made at the provider directly (say, from Stripe's dashboard): record it as done."""
+    refund = Refund.objects.create(payment=payment, amount=amount, reason="Refunded at the payment provider")
+    return refund_complete(refund=refund, provider_reference=reference)
+
+
+def refund_fail(*, refund: Refund, error: str) -> Refund:
+    refund.status = RefundStatus.FAILED
+    refund.last_error = error[:2000]
+    refund.save(update_fields=["status", "last_error", "updated_at"])
+    return refund
+
+
+def refund_send(*, refund_id: int) -> Refund:
+    """Ask the provider to pay a pending refund back, then record it. Safe to run again."""
+    refund = Refund.objects.select_related("payment").get(pk=refund_id)
+    if refund.status == RefundStatus.SUCCEEDED:
+        return refund
+    try:
+        reference = gateway_named(refund.payment.provider).refund(refund=refund)
+    except GatewayError as error:
+        refund_fail(refund=refund, error=str(error))
+        raise
+    with transaction.atomic():
+        refund = Refund.objects.select_for_update().get(pk=refund_id)
+        return refund_complete(refund=refund, provider_reference=reference)
