@@ -110,6 +110,8 @@ def order_place(*, user: User, cart: Cart, address: Address, slot: DeliverySlot,
     if zone is None:
         raise PlacementError(f"We don't deliver to {address.pincode} yet.")
     with transaction.atomic():
+        # The cart's row first: a second submit of the same cart waits here, then finds it empty.
+        Cart.objects.select_for_update().get(pk=cart.pk)
         items = list(CartItem.objects.filter(cart=cart).order_by("product_id"))
         if not items:
             raise PlacementError("Your cart is empty.")

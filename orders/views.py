@@ -9,6 +9,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from cart.selectors import cart_contents, cart_for_request
 from delivery.selectors import open_slot_options
+from milkshop.money import format_money
 from orders.forms import CheckoutForm
 from orders.invoices import order_invoice_file
 from orders.models import Order
@@ -25,7 +26,7 @@ def payment_methods(request: HttpRequest) -> list[tuple[str, str]]:
     if online_gateway() is not None:
         methods += [(PaymentMethod.UPI, "UPI"), (PaymentMethod.CARD, "Card")]
     methods.append((PaymentMethod.CASH, "Cash on delivery"))
-    methods.append((PaymentMethod.WALLET, f"Wallet (balance ₹{wallet_balance(user=request.user)})"))
+    methods.append((PaymentMethod.WALLET, f"Wallet (balance {format_money(wallet_balance(user=request.user))})"))
     return methods
 
 
@@ -66,7 +67,7 @@ def checkout(request: HttpRequest) -> HttpResponse:
             for change in placement.price_changes:
                 messages.warning(
                     request,
-                    f"The price of {change.product_name} changed from ₹{change.was} to ₹{change.now}; your order uses the new price.",
+                    f"The price of {change.product_name} changed from {format_money(change.was)} to {format_money(change.now)}; your order uses the new price.",
                 )
             if order.payment_method in (PaymentMethod.CARD, PaymentMethod.UPI):
                 return _send_to_payment(request, order)

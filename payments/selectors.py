@@ -4,12 +4,13 @@ from django.db.models import QuerySet, Sum
 from django.shortcuts import get_object_or_404
 
 from accounts.models import User
+from milkshop.money import to_money
 from payments.models import Payment, WalletEntry
 
 
 def wallet_balance(*, user: User) -> Decimal:
     total = WalletEntry.objects.filter(wallet__user=user).aggregate(total=Sum("amount"))["total"]
-    return total or Decimal("0.00")
+    return to_money(total or 0)
 
 
 def wallet_entries_for_user(*, user: User) -> QuerySet[WalletEntry]:

@@ -8,6 +8,7 @@ from django.db.models import Sum
 from django_q.tasks import async_task
 
 from accounts.models import User
+from milkshop.money import format_money
 from payments.gateways import GatewayError, gateway_named, online_gateway
 from payments.models import (
     PAYMENT_TRANSITIONS,
@@ -104,7 +105,7 @@ def wallet_debit(*, user: User, amount: Decimal, kind: str, note: str = "", **li
     balance = _balance(wallet)
     if balance < amount:
         raise InsufficientWalletBalance(
-            f"Your wallet has ₹{balance}, which does not cover ₹{amount}. Top up or pick another way to pay."
+            f"Your wallet has {format_money(balance)}, which does not cover {format_money(amount)}. Top up or pick another way to pay."
         )
     return WalletEntry.objects.create(wallet=wallet, kind=kind, amount=-amount, note=note, **links)
 
@@ -141,7 +142,9 @@ def wallet_topup_credit(*, payment: Payment) -> WalletEntry | None:
 def refund_create(*, payment: Payment, amount: Decimal, reason: str) -> Refund:
     """Record a refund to be paid back; wallet and cash refunds complete at once. Call with the payment locked."""
     if amount <= 0 or amount > payment.refundable_amount:
-        raise PaymentError(f"Cannot refund ₹{amount}: ₹{payment.refundable_amount} of this payment is refundable.")
+        raise PaymentError(
+            f"Cannot refund {format_money(amount)}: {format_money(payment.refundable_amount)} of this payment is refundable."
+        )
     refund = Refund.objects.create(payment=payment, amount=amount, reason=reason)
     if payment.method in (PaymentMethod.WALLET, PaymentMethod.CASH):
         # Wallet payments, and cash already collected, go back to the wallet at once.

@@ -12,6 +12,7 @@ from django.urls import reverse
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods, require_POST
 
+from milkshop.money import format_money
 from payments.forms import TopUpForm
 from payments.gateways import stripe_enabled
 from payments.models import Payment, PaymentPurpose, PaymentStatus
@@ -64,7 +65,7 @@ def demo_checkout(request: HttpRequest, key) -> HttpResponse:
         messages.info(request, "This payment was already settled.")
     elif request.POST.get("decision") == "approve":
         payment_succeeded(payment_id=payment.pk, reference=f"demo_{payment.idempotency_key.hex}")
-        messages.success(request, f"Payment of ₹{payment.amount} received. Thank you!")
+        messages.success(request, f"Payment of {format_money(payment.amount)} received. Thank you!")
     else:
         payment_declined(payment_id=payment.pk, reason="Declined on the demo payment page.")
         messages.error(request, "The payment was declined. You can try again or pick another way to pay.")

@@ -1,23 +1,8 @@
-from decimal import ROUND_HALF_UP, Decimal
-
 from django import template
-from django.conf import settings
+
+from milkshop.money import format_money
 
 register = template.Library()
-
-
-def group_indian(whole: str) -> str:
-    """12345678 → 1,23,45,678: the last three digits, then pairs."""
-    if len(whole) <= 3:
-        return whole
-    head, tail = whole[:-3], whole[-3:]
-    pairs = []
-    while len(head) > 2:
-        pairs.insert(0, head[-2:])
-        head = head[:-2]
-    if head:
-        pairs.insert(0, head)
-    return ",".join(pairs + [tail])
 
 
 @register.filter
@@ -25,7 +10,4 @@ def money(value) -> str:
     """A Decimal amount in the shop's currency: ₹1,23,456.50."""
     if value is None or value == "":
         return ""
-    amount = Decimal(value).quantize(settings.MONEY_PLACES, rounding=ROUND_HALF_UP)
-    sign = "-" if amount < 0 else ""
-    whole, fraction = f"{abs(amount):.2f}".split(".")
-    return f"{sign}{settings.CURRENCY_SYMBOL}{group_indian(whole)}.{fraction}"
+    return format_money(value)

@@ -53,3 +53,10 @@ def test_deploy_check_is_clean_with_production_variables():
 
     assert result.returncode == 0, result.stderr
     assert "System check identified no issues" in result.stdout
+
+
+def test_the_demo_payment_gateway_cannot_run_in_production():
+    result = manage("check", **PRODUCTION, PAYMENTS_DEMO_GATEWAY="true")
+
+    assert result.returncode != 0
+    assert "payments.E001" in result.stderr
