@@ -28,3 +28,21 @@ def analytics_event_record(
         },
     )
     return event
+
+
+def analytics_order_events_record(*, event_types: list[str], order_ids: list[int], occurred_at: datetime, details: dict) -> int:
+    """Record events for many orders at once (a night's subscription orders); a rerun adds nothing."""
+    owners = dict(Order.objects.filter(pk__in=order_ids).values_list("pk", "user_id"))
+    events = [
+        AnalyticsEvent(
+            event_id=uuid.uuid5(uuid.NAMESPACE_URL, f"milkshop:{event_type}:{order_id}"),
+            event_type=event_type,
+            user_id=owners.get(order_id),
+            order_id=order_id,
+            timestamp=occurred_at,
+            details=details,
+        )
+        for order_id in order_ids
+        for event_type in event_types
+    ]
+    return len(AnalyticsEvent.objects.bulk_create(events, ignore_conflicts=True))

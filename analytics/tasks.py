@@ -1,7 +1,7 @@
 import uuid
 from datetime import datetime
 
-from analytics.services import analytics_event_record
+from analytics.services import analytics_event_record, analytics_order_events_record
 
 
 def record_event(event_id: str, event_type: str, occurred_at: str, user_id=None, order_id=None, details=None) -> None:
@@ -12,4 +12,10 @@ def record_event(event_id: str, event_type: str, occurred_at: str, user_id=None,
         user_id=user_id,
         order_id=order_id,
         details=details,
+    )
+
+
+def record_order_events(event_types: list[str], order_ids: list[int], occurred_at: str, details: dict) -> None:
+    analytics_order_events_record(
+        event_types=event_types, order_ids=order_ids, occurred_at=datetime.fromisoformat(occurred_at), details=details
     )

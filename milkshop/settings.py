@@ -69,6 +69,7 @@ INSTALLED_APPS = [
     "delivery",
     "payments",
     "orders",
+    "subscriptions",
     "analytics",
     "notifications",
 ]
@@ -271,7 +272,11 @@ LOGGING = {
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
-    "loggers": {"django_q": {"level": env_str("Q_LOG_LEVEL", "INFO")}},
+    "loggers": {
+        "django_q": {"level": env_str("Q_LOG_LEVEL", "INFO")},
+        "weasyprint": {"level": "WARNING"},
+        "fontTools": {"level": "WARNING"},
+    },
 }
 
 if TESTING:

@@ -48,6 +48,9 @@ class Order(models.Model):
     delivery_date = models.DateField(db_index=True)
     delivery_slot = models.CharField(max_length=20)
     zone = models.ForeignKey("delivery.DeliveryZone", null=True, on_delete=models.PROTECT, related_name="orders")
+    subscription = models.ForeignKey(
+        "subscriptions.Subscription", null=True, blank=True, on_delete=models.PROTECT, related_name="orders"
+    )
     # Where to deliver, as it was when the order was placed.
     recipient_name = models.CharField(max_length=150)
     recipient_phone = models.CharField(max_length=16, blank=True)
@@ -64,7 +67,15 @@ class Order(models.Model):
 
     class Meta:
         ordering = ["-created_at", "-pk"]
-        constraints = [models.CheckConstraint(condition=Q(total_amount__gte=0), name="order_total_not_negative")]
+        constraints = [
+            models.CheckConstraint(condition=Q(total_amount__gte=0), name="order_total_not_negative"),
+            # However often (or concurrently) the generator runs: one order per subscription per date.
+            models.UniqueConstraint(
+                fields=["subscription", "delivery_date"],
+                condition=Q(subscription__isnull=False),
+                name="one_order_per_subscription_per_date",
+            ),
+        ]
         indexes = [models.Index(fields=["user", "-created_at"]), models.Index(fields=["status", "created_at"])]
 
     def __str__(self):
