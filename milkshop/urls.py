@@ -13,6 +13,7 @@ urlpatterns = [
     path("cart/", include("cart.urls")),
     path("", include("orders.urls")),
     path("payments/", include("payments.urls")),
+    path("subscriptions/", include("subscriptions.urls")),
     path("healthz", views.healthz, name="healthz"),
     path("accounts/", include("allauth.urls")),
     path("account/", include("accounts.urls")),

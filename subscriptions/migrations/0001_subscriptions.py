@@ -6,146 +6,289 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('accounts', '0002_staff_and_riders_groups'),
-        ('catalog', '0001_catalog'),
-        ('delivery', '0001_delivery_zones_and_slot_bookings'),
+        ("accounts", "0002_staff_and_riders_groups"),
+        ("catalog", "0001_catalog"),
+        ("delivery", "0001_delivery_zones_and_slot_bookings"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='Subscription',
+            name="Subscription",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('qty', models.PositiveSmallIntegerField(default=1)),
-                ('frequency', models.CharField(choices=[('DAILY', 'Every day'), ('ALTERNATE_DAYS', 'Every other day'), ('WEEKLY', 'On chosen weekdays')], default='DAILY', max_length=20)),
-                ('weekdays', models.PositiveSmallIntegerField(default=0)),
-                ('start_date', models.DateField()),
-                ('end_date', models.DateField(blank=True, null=True)),
-                ('slot', models.CharField(default='MORNING', max_length=20)),
-                ('payment_method', models.CharField(choices=[('WALLET', 'Wallet (prepaid, debited each delivery day)'), ('CASH', 'Cash on delivery')], default='WALLET', max_length=10)),
-                ('status', models.CharField(choices=[('ACTIVE', 'Active'), ('PAUSED', 'Paused'), ('CANCELLED', 'Cancelled')], default='ACTIVE', max_length=10)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('address', models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='subscriptions', to='accounts.address')),
-                ('product', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='subscriptions', to='catalog.product')),
-                ('user', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='subscriptions', to=settings.AUTH_USER_MODEL)),
-                ('zone', models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='subscriptions', to='delivery.deliveryzone')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("qty", models.PositiveSmallIntegerField(default=1)),
+                (
+                    "frequency",
+                    models.CharField(
+                        choices=[
+                            ("DAILY", "Every day"),
+                            ("ALTERNATE_DAYS", "Every other day"),
+                            ("WEEKLY", "On chosen weekdays"),
+                        ],
+                        default="DAILY",
+                        max_length=20,
+                    ),
+                ),
+                ("weekdays", models.PositiveSmallIntegerField(default=0)),
+                ("start_date", models.DateField()),
+                ("end_date", models.DateField(blank=True, null=True)),
+                ("slot", models.CharField(default="MORNING", max_length=20)),
+                (
+                    "payment_method",
+                    models.CharField(
+                        choices=[
+                            ("WALLET", "Wallet (prepaid, debited each delivery day)"),
+                            ("CASH", "Cash on delivery"),
+                        ],
+                        default="WALLET",
+                        max_length=10,
+                    ),
+                ),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[("ACTIVE", "Active"), ("PAUSED", "Paused"), ("CANCELLED", "Cancelled")],
+                        default="ACTIVE",
+                        max_length=10,
+                    ),
+                ),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                ("updated_at", models.DateTimeField(auto_now=True)),
+                (
+                    "address",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="subscriptions",
+                        to="accounts.address",
+                    ),
+                ),
+                (
+                    "product",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT, related_name="subscriptions", to="catalog.product"
+                    ),
+                ),
+                (
+                    "user",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="subscriptions",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "zone",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="subscriptions",
+                        to="delivery.deliveryzone",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-created_at', '-pk'],
+                "ordering": ["-created_at", "-pk"],
             },
         ),
         migrations.CreateModel(
-            name='SkippedDate',
+            name="SkippedDate",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('date', models.DateField()),
-                ('subscription', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='skips', to='subscriptions.subscription')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("date", models.DateField()),
+                (
+                    "subscription",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="skips",
+                        to="subscriptions.subscription",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['date'],
+                "ordering": ["date"],
             },
         ),
         migrations.CreateModel(
-            name='QuantityChange',
+            name="QuantityChange",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('date', models.DateField()),
-                ('qty', models.PositiveSmallIntegerField()),
-                ('subscription', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='quantity_changes', to='subscriptions.subscription')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("date", models.DateField()),
+                ("qty", models.PositiveSmallIntegerField()),
+                (
+                    "subscription",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="quantity_changes",
+                        to="subscriptions.subscription",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['date'],
+                "ordering": ["date"],
             },
         ),
         migrations.CreateModel(
-            name='MissedDelivery',
+            name="MissedDelivery",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('date', models.DateField()),
-                ('reason', models.CharField(choices=[('OUT_OF_STOCK', 'Not enough stock'), ('LOW_BALANCE', 'Wallet balance too low'), ('PRODUCT_UNAVAILABLE', 'Product no longer sold'), ('NO_ADDRESS', 'No delivery address in our service area')], max_length=30)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('subscription', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='missed', to='subscriptions.subscription')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("date", models.DateField()),
+                (
+                    "reason",
+                    models.CharField(
+                        choices=[
+                            ("OUT_OF_STOCK", "Not enough stock"),
+                            ("LOW_BALANCE", "Wallet balance too low"),
+                            ("PRODUCT_UNAVAILABLE", "Product no longer sold"),
+                            ("NO_ADDRESS", "No delivery address in our service area"),
+                        ],
+                        max_length=30,
+                    ),
+                ),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                (
+                    "subscription",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="missed",
+                        to="subscriptions.subscription",
+                    ),
+                ),
             ],
             options={
-                'verbose_name_plural': 'missed deliveries',
-                'ordering': ['date'],
+                "verbose_name_plural": "missed deliveries",
+                "ordering": ["date"],
             },
         ),
         migrations.CreateModel(
-            name='SubscriptionStatusHistory',
+            name="SubscriptionStatusHistory",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('from_status', models.CharField(blank=True, choices=[('ACTIVE', 'Active'), ('PAUSED', 'Paused'), ('CANCELLED', 'Cancelled')], max_length=10)),
-                ('to_status', models.CharField(choices=[('ACTIVE', 'Active'), ('PAUSED', 'Paused'), ('CANCELLED', 'Cancelled')], max_length=10)),
-                ('note', models.CharField(blank=True, max_length=255)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('changed_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, to=settings.AUTH_USER_MODEL)),
-                ('subscription', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='history', to='subscriptions.subscription')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                (
+                    "from_status",
+                    models.CharField(
+                        blank=True,
+                        choices=[("ACTIVE", "Active"), ("PAUSED", "Paused"), ("CANCELLED", "Cancelled")],
+                        max_length=10,
+                    ),
+                ),
+                (
+                    "to_status",
+                    models.CharField(
+                        choices=[("ACTIVE", "Active"), ("PAUSED", "Paused"), ("CANCELLED", "Cancelled")], max_length=10
+                    ),
+                ),
+                ("note", models.CharField(blank=True, max_length=255)),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                (
+                    "changed_by",
+                    models.ForeignKey(
+                        blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, to=settings.AUTH_USER_MODEL
+                    ),
+                ),
+                (
+                    "subscription",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="history",
+                        to="subscriptions.subscription",
+                    ),
+                ),
             ],
             options={
-                'verbose_name_plural': 'subscription status history',
-                'ordering': ['created_at', 'pk'],
+                "verbose_name_plural": "subscription status history",
+                "ordering": ["created_at", "pk"],
             },
         ),
         migrations.CreateModel(
-            name='Vacation',
+            name="Vacation",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('start_date', models.DateField()),
-                ('end_date', models.DateField()),
-                ('subscription', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='vacations', to='subscriptions.subscription')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("start_date", models.DateField()),
+                ("end_date", models.DateField()),
+                (
+                    "subscription",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="vacations",
+                        to="subscriptions.subscription",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['start_date'],
+                "ordering": ["start_date"],
             },
         ),
         migrations.CreateModel(
-            name='LowBalanceWarning',
+            name="LowBalanceWarning",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('date', models.DateField()),
-                ('user', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to=settings.AUTH_USER_MODEL)),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("date", models.DateField()),
+                (
+                    "user",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE, related_name="+", to=settings.AUTH_USER_MODEL
+                    ),
+                ),
             ],
             options={
-                'constraints': [models.UniqueConstraint(fields=('user', 'date'), name='one_low_balance_warning_per_day')],
+                "constraints": [
+                    models.UniqueConstraint(fields=("user", "date"), name="one_low_balance_warning_per_day")
+                ],
             },
         ),
         migrations.AddIndex(
-            model_name='subscription',
-            index=models.Index(fields=['status', 'start_date'], name='subscriptio_status_3460c5_idx'),
+            model_name="subscription",
+            index=models.Index(fields=["status", "start_date"], name="subscriptio_status_3460c5_idx"),
         ),
         migrations.AddConstraint(
-            model_name='subscription',
-            constraint=models.CheckConstraint(condition=models.Q(('qty__gte', 1)), name='subscription_qty_at_least_one'),
+            model_name="subscription",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("qty__gte", 1)), name="subscription_qty_at_least_one"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='subscription',
-            constraint=models.CheckConstraint(condition=models.Q(('end_date__isnull', True), ('end_date__gte', models.F('start_date')), _connector='OR'), name='subscription_ends_after_start'),
+            model_name="subscription",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    ("end_date__isnull", True), ("end_date__gte", models.F("start_date")), _connector="OR"
+                ),
+                name="subscription_ends_after_start",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='subscription',
-            constraint=models.CheckConstraint(condition=models.Q(models.Q(('frequency', 'WEEKLY'), _negated=True), models.Q(('weekdays__gt', 0), ('weekdays__lt', 128)), _connector='OR'), name='weekly_subscription_has_days'),
+            model_name="subscription",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    models.Q(("frequency", "WEEKLY"), _negated=True),
+                    models.Q(("weekdays__gt", 0), ("weekdays__lt", 128)),
+                    _connector="OR",
+                ),
+                name="weekly_subscription_has_days",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='skippeddate',
-            constraint=models.UniqueConstraint(fields=('subscription', 'date'), name='one_skip_per_subscription_date'),
+            model_name="skippeddate",
+            constraint=models.UniqueConstraint(fields=("subscription", "date"), name="one_skip_per_subscription_date"),
         ),
         migrations.AddConstraint(
-            model_name='quantitychange',
-            constraint=models.UniqueConstraint(fields=('subscription', 'date'), name='one_quantity_change_per_subscription_date'),
+            model_name="quantitychange",
+            constraint=models.UniqueConstraint(
+                fields=("subscription", "date"), name="one_quantity_change_per_subscription_date"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='misseddelivery',
-            constraint=models.UniqueConstraint(fields=('subscription', 'date'), name='one_missed_record_per_date'),
+            model_name="misseddelivery",
+            constraint=models.UniqueConstraint(fields=("subscription", "date"), name="one_missed_record_per_date"),
         ),
         migrations.AddConstraint(
-            model_name='vacation',
-            constraint=models.CheckConstraint(condition=models.Q(('end_date__gte', models.F('start_date'))), name='vacation_ends_after_start'),
+            model_name="vacation",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("end_date__gte", models.F("start_date"))), name="vacation_ends_after_start"
+            ),
         ),
     ]

@@ -18,7 +18,12 @@ def create_schedule(apps, schema_editor):
         first += timedelta(days=1)
     Schedule.objects.update_or_create(
         name=SCHEDULE_NAME,
-        defaults={"func": "subscriptions.tasks.generate_closed_dates", "schedule_type": "D", "repeats": -1, "next_run": first},
+        defaults={
+            "func": "subscriptions.tasks.generate_closed_dates",
+            "schedule_type": "D",
+            "repeats": -1,
+            "next_run": first,
+        },
     )
 
 

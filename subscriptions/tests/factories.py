@@ -8,7 +8,9 @@ from subscriptions.services import first_changeable_date, subscription_create
 
 
 def milk(**fields):
-    return ProductFactory(**{"name": "Cow Milk", "price": Decimal("32.00"), "stock": 100, "subscribable": True, **fields})
+    return ProductFactory(
+        **{"name": "Cow Milk", "price": Decimal("32.00"), "stock": 100, "subscribable": True, **fields}
+    )
 
 
 def subscribe(*, user=None, product=None, **terms) -> Subscription:

@@ -38,7 +38,11 @@ def test_each_due_subscription_becomes_one_confirmed_paid_order(funded, django_c
     order = Order.objects.get()
     assert report.created == 1
     assert (order.subscription, order.delivery_date, order.delivery_slot) == (subscription, day, "MORNING")
-    assert (order.status, order.payment_status, order.total_amount) == (OrderStatus.CONFIRMED, PaymentStatus.SUCCESS, Decimal("64.00"))
+    assert (order.status, order.payment_status, order.total_amount) == (
+        OrderStatus.CONFIRMED,
+        PaymentStatus.SUCCESS,
+        Decimal("64.00"),
+    )
     assert order.lines.get().qty == 2
     assert order.payments.get().status == PaymentStatus.SUCCESS
     assert wallet_balance(user=funded) == Decimal("936.00")
@@ -155,7 +159,11 @@ def test_cash_subscriptions_order_without_a_wallet():
     generate_subscription_orders(day=subscription.start_date)
 
     order = Order.objects.get()
-    assert (order.status, order.payment_status, order.payment_method) == (OrderStatus.CONFIRMED, PaymentStatus.PENDING, "CASH")
+    assert (order.status, order.payment_status, order.payment_method) == (
+        OrderStatus.CONFIRMED,
+        PaymentStatus.PENDING,
+        "CASH",
+    )
 
 
 def test_money_and_stock_add_up_over_a_week(funded):

@@ -128,14 +128,18 @@ def test_overlapping_vacations_are_refused():
     subscription_set_vacation(subscription=subscription, start=start, end=start + timedelta(days=3))
 
     with pytest.raises(SubscriptionError, match="overlaps"):
-        subscription_set_vacation(subscription=subscription, start=start + timedelta(days=3), end=start + timedelta(days=5))
+        subscription_set_vacation(
+            subscription=subscription, start=start + timedelta(days=3), end=start + timedelta(days=5)
+        )
 
 
 def test_a_vacation_starting_past_the_cutoff_is_refused():
     subscription = subscribe()
 
     with pytest.raises(SubscriptionError, match="closed at"):
-        subscription_set_vacation(subscription=subscription, start=timezone.localdate(), end=timezone.localdate() + timedelta(days=3))
+        subscription_set_vacation(
+            subscription=subscription, start=timezone.localdate(), end=timezone.localdate() + timedelta(days=3)
+        )
 
 
 def test_an_address_outside_the_service_area_is_refused():

@@ -4,16 +4,18 @@ from django.db import transaction
 from accounts.demo import DEMO_PASSWORD, demo_users_ensure
 from catalog.demo import demo_catalog_ensure
 from delivery.demo import demo_zones_ensure
+from subscriptions.demo import demo_subscriptions_ensure
 
 
 class Command(BaseCommand):
-    help = "Load the demo shop: logins (and, as apps arrive, catalog and orders). Safe to run again."
+    help = "Load the demo shop: logins, catalog, delivery zones, subscriptions and a funded wallet. Safe to run again."
 
     def handle(self, *args, **options):
         with transaction.atomic():
             logins = demo_users_ensure()
             products_added = demo_catalog_ensure()
             demo_zones_ensure()
+            demo_subscriptions_ensure()
         self.stdout.write(self.style.SUCCESS(f"Demo data is ready ({products_added} products added)."))
         self.stdout.write(f"Demo logins (password for all: {DEMO_PASSWORD}):")
         for login in logins:
