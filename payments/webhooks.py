@@ -1,5 +1,6 @@
 """Stripe's webhook events, each handled once, in whatever order they arrive."""
 
+import logging
 from decimal import Decimal
 
 from django.db import IntegrityError, transaction
@@ -8,6 +9,8 @@ from django.db.models import Sum
 from payments.models import Payment, PaymentStatus, ProcessedWebhookEvent, RefundStatus
 from payments.outcomes import payment_declined, payment_succeeded
 from payments.services import refund_record_external
+
+logger = logging.getLogger(__name__)
 
 
 def _payment_for(obj) -> Payment | None:
@@ -19,16 +22,28 @@ def _payment_for(obj) -> Payment | None:
     return Payment.objects.filter(transaction_id=intent).first() if intent else None
 
 
+def _paid(session) -> None:
+    if (payment := _payment_for(session)) is None:
+        return
+    payment = payment_succeeded(payment_id=payment.pk, reference=session.get("payment_intent") or session.get("id", ""))
+    if payment.status == PaymentStatus.FAILED:
+        # FAILED is final, so nothing here confirms the order or pays the money back: a person must.
+        logger.error(
+            "Stripe reports payment %s paid (session %s, intent %s) after it had failed; refund it from Stripe.",
+            payment.pk,
+            session.get("id"),
+            session.get("payment_intent"),
+        )
+
+
 def _session_paid(session) -> None:
     if session.get("payment_status") not in ("paid", "no_payment_required"):
         return  # UPI and other delayed methods report later with async_payment_succeeded
-    if payment := _payment_for(session):
-        payment_succeeded(payment_id=payment.pk, reference=session.get("payment_intent") or session.get("id", ""))
+    _paid(session)
 
 
 def _session_async_paid(session) -> None:
-    if payment := _payment_for(session):
-        payment_succeeded(payment_id=payment.pk, reference=session.get("payment_intent") or session.get("id", ""))
+    _paid(session)
 
 
 def _session_failed(session) -> None:
@@ -42,7 +57,12 @@ def _charge_refunded(charge) -> None:
         return
     if payment.status == PaymentStatus.PENDING:
         # The refund overtook the payment's own success event: the money did arrive first.
-        payment_succeeded(payment_id=payment.pk, reference=charge.get("payment_intent", ""))
+        payment = payment_succeeded(payment_id=payment.pk, reference=charge.get("payment_intent", ""))
+    if payment.status == PaymentStatus.FAILED:
+        # Money we never counted went back to the customer: nothing to record, and a 500 would only
+        # make Stripe redeliver the event for days.
+        logger.warning("Stripe refunded charge %s of payment %s, which had failed.", charge.get("id"), payment.pk)
+        return
     refunded = Decimal(charge.get("amount_refunded", 0)) / 100
     known = payment.refunds.exclude(status=RefundStatus.FAILED).aggregate(total=Sum("amount"))["total"] or Decimal("0")
     if refunded > known:

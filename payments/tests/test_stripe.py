@@ -1,0 +1,641 @@
+"""The Stripe integration end to end; only Stripe's HTTP API is replaced, by a local server (stripe_fake)."""
+
+import hashlib
+import hmac
+import json
+import random
+import time
+from decimal import Decimal
+
+import pytest
+import stripe
+from django.urls import reverse
+
+from analytics.models import AnalyticsEvent, EventType
+from catalog.models import Product
+from catalog.tests.factories import ProductFactory
+from orders.models import Order, OrderStatus
+from orders.services import order_cancel
+from orders.tests.factories import cart_with, customer_with_address, delivery_zone, open_slot, place_order
+from payments.gateways import GatewayError
+from payments.models import Payment, PaymentMethod, PaymentStatus, ProcessedWebhookEvent, Refund, RefundStatus
+from payments.services import payment_start_checkout
+from payments.tasks import send_refund
+from payments.tests.stripe_fake import FakeStripe, refused_url
+from payments.webhooks import stripe_event_handle
+
+pytestmark = pytest.mark.django_db
+
+SECRET_KEY = "sk_test_milkshop"
+WEBHOOK_SECRET = "whsec_test_milkshop"
+WEBHOOK_URL = "/payments/stripe/webhook/"
+GATEWAY_DOWN = "The card payment service is not answering. Please try again in a minute."
+
+
+@pytest.fixture
+def fake_stripe():
+    server = FakeStripe().start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture(autouse=True)
+def stripe_configured(settings, fake_stripe):
+    settings.STRIPE_SECRET_KEY = SECRET_KEY
+    settings.STRIPE_WEBHOOK_SECRET = WEBHOOK_SECRET
+    settings.STRIPE_API_BASE = fake_stripe.url
+    settings.PAYMENTS_DEMO_GATEWAY = False
+
+
+@pytest.fixture
+def deliver(client, django_capture_on_commit_callbacks):
+    """POST a webhook as Stripe does, signed by the stripe library; after-commit events run as in production."""
+
+    def deliver(event, *, secret=WEBHOOK_SECRET, timestamp=None, header=None):
+        payload = event if isinstance(event, str) else json.dumps(event)
+        if header is None:
+            header = stripe.WebhookSignature.generate_signature_header(payload, secret, timestamp=timestamp)
+        with django_capture_on_commit_callbacks(execute=True):
+            return client.post(
+                WEBHOOK_URL, data=payload, content_type="application/json", headers={"Stripe-Signature": header}
+            )
+
+    return deliver
+
+
+@pytest.fixture
+def shopper(client, django_capture_on_commit_callbacks):
+    """A signed-in customer's browser; after-commit work (tasks, signals) runs as it would after a real request."""
+
+    class Shopper:
+        user = customer_with_address()
+
+        def post(self, url, data=None, **kwargs):
+            with django_capture_on_commit_callbacks(execute=True):
+                return client.post(url, data or {}, **kwargs)
+
+    client.force_login(Shopper.user)
+    return Shopper()
+
+
+def stripe_card_order(user=None) -> tuple[Order, Payment]:
+    """A card order whose Stripe Checkout Session is open, reached through order_place and payment_start_checkout."""
+    order = place_order(user=user, method=PaymentMethod.CARD)
+    payment = order.payments.get()
+    payment_start_checkout(payment=payment, success_url="https://shop.test/back", cancel_url="https://shop.test/back")
+    payment.refresh_from_db()
+    return order, payment
+
+
+def paise(payment: Payment) -> int:
+    return int(payment.amount * 100)
+
+
+def intent_of(payment: Payment) -> str:
+    return f"pi_test_{payment.idempotency_key.hex[:16]}"
+
+
+def event(event_type: str, obj: dict) -> dict:
+    return {
+        "id": f"evt_test_{random.getrandbits(64):016x}",
+        "object": "event",
+        "type": event_type,
+        "created": int(time.time()),
+        "livemode": False,
+        "data": {"object": obj},
+    }
+
+
+def session(payment: Payment, *, status="complete", payment_status="paid", intent: str | None = "") -> dict:
+    return {
+        "id": payment.transaction_id,
+        "object": "checkout.session",
+        "client_reference_id": str(payment.pk),
+        "metadata": {"payment_id": str(payment.pk), "order_number": payment.order.number},
+        "amount_total": paise(payment),
+        "currency": "inr",
+        "status": status,
+        "payment_status": payment_status,
+        "payment_intent": intent_of(payment) if intent == "" else intent,
+    }
+
+
+def completed(payment: Payment, **fields) -> dict:
+    return event("checkout.session.completed", session(payment, **fields))
+
+
+def expired(payment: Payment) -> dict:
+    return event("checkout.session.expired", session(payment, status="expired", payment_status="unpaid", intent=None))
+
+
+def charge_refunded(payment: Payment, *, amount_refunded: int, with_metadata: bool = True) -> dict:
+    charge = {
+        "id": f"ch_test_{payment.pk}",
+        "object": "charge",
+        "amount": paise(payment),
+        "amount_refunded": amount_refunded,
+        "currency": "inr",
+        "payment_intent": intent_of(payment),
+        "refunded": amount_refunded == paise(payment),
+        # Stripe copies the payment intent's metadata (payment_intent_data.metadata) onto its charges.
+        "metadata": {"payment_id": str(payment.pk)} if with_metadata else {},
+    }
+    return event("charge.refunded", charge)
+
+
+def events_of(event_type: str) -> int:
+    return AnalyticsEvent.objects.filter(event_type=event_type).count()
+
+
+def assert_untouched(order: Order, payment: Payment) -> None:
+    order.refresh_from_db()
+    payment.refresh_from_db()
+    assert ProcessedWebhookEvent.objects.count() == 0
+    assert payment.status == PaymentStatus.PENDING
+    assert order.status == OrderStatus.CREATED
+    assert order.payment_status == PaymentStatus.PENDING
+    assert events_of(EventType.PAYMENT_COMPLETED) == 0
+
+
+# Signatures
+
+
+def test_a_signed_completed_session_confirms_the_order_and_marks_the_payment_paid(deliver):
+    order, payment = stripe_card_order()
+
+    response = deliver(completed(payment))
+
+    assert response.status_code == 200
+    order.refresh_from_db()
+    payment.refresh_from_db()
+    assert payment.status == PaymentStatus.SUCCESS
+    assert payment.transaction_id == intent_of(payment)  # refunds need the payment intent, not the session
+    assert order.status == OrderStatus.CONFIRMED
+    assert order.payment_status == PaymentStatus.SUCCESS
+    assert events_of(EventType.PAYMENT_COMPLETED) == 1
+    assert events_of(EventType.ORDER_CONFIRMED) == 1
+
+
+def test_a_signature_computed_by_hand_the_way_stripe_documents_it_is_accepted(deliver):
+    order, payment = stripe_card_order()
+    payload = json.dumps(completed(payment))
+    timestamp = int(time.time())
+    digest = hmac.new(WEBHOOK_SECRET.encode(), f"{timestamp}.{payload}".encode(), hashlib.sha256).hexdigest()
+
+    response = deliver(payload, header=f"t={timestamp},v1={digest},v0=ignored")
+
+    assert response.status_code == 200
+    order.refresh_from_db()
+    assert order.status == OrderStatus.CONFIRMED
+
+
+def test_an_event_signed_with_another_secret_is_refused_and_writes_nothing(deliver):
+    order, payment = stripe_card_order()
+
+    response = deliver(completed(payment), secret="whsec_someone_else")
+
+    assert response.status_code == 400
+    assert_untouched(order, payment)
+
+
+def test_an_event_whose_body_was_changed_after_signing_is_refused(deliver):
+    order, payment = stripe_card_order()
+    genuine = json.dumps(completed(payment, payment_status="unpaid"))
+    header = stripe.WebhookSignature.generate_signature_header(genuine, WEBHOOK_SECRET)
+    forged = genuine.replace('"payment_status": "unpaid"', '"payment_status": "paid"')
+    assert forged != genuine
+
+    response = deliver(forged, header=header)
+
+    assert response.status_code == 400
+    assert_untouched(order, payment)
+
+
+@pytest.mark.parametrize("header", ["", "t=,v1=", "v1=deadbeef", "garbage"])
+def test_an_event_without_a_usable_signature_header_is_refused(deliver, header):
+    order, payment = stripe_card_order()
+
+    response = deliver(completed(payment), header=header)
+
+    assert response.status_code == 400
+    assert_untouched(order, payment)
+
+
+def test_an_event_signed_longer_ago_than_the_tolerance_is_refused_and_writes_nothing(deliver):
+    order, payment = stripe_card_order()
+
+    response = deliver(completed(payment), timestamp=int(time.time()) - 310)
+
+    assert response.status_code == 400
+    assert_untouched(order, payment)
+
+
+def test_an_event_signed_a_little_while_ago_is_still_accepted(deliver):
+    order, payment = stripe_card_order()
+
+    response = deliver(completed(payment), timestamp=int(time.time()) - 240)
+
+    assert response.status_code == 200
+    order.refresh_from_db()
+    assert order.status == OrderStatus.CONFIRMED
+
+
+@pytest.mark.parametrize(
+    "payload",
+    [
+        "{not json",
+        "[]",
+        '{"id": "evt_test_1", "type": "checkout.session.completed"}',
+        '{"id": "evt_test_1", "type": "checkout.session.completed", "data": null}',
+    ],
+    ids=["not-json", "not-an-object", "no-data", "null-data"],
+)
+def test_a_validly_signed_but_malformed_event_is_a_bad_request(deliver, payload):
+    order, payment = stripe_card_order()
+
+    response = deliver(payload)
+
+    assert response.status_code == 400
+    assert_untouched(order, payment)
+
+
+def test_the_webhook_does_not_exist_while_stripe_is_not_configured(deliver, settings):
+    order, payment = stripe_card_order()
+    settings.STRIPE_WEBHOOK_SECRET = ""
+
+    response = deliver(completed(payment), secret=WEBHOOK_SECRET)
+
+    assert response.status_code == 404
+    assert_untouched(order, payment)
+
+
+def test_the_webhook_accepts_only_post(client):
+    assert client.get(WEBHOOK_URL).status_code == 405
+
+
+def test_an_event_type_we_do_not_handle_is_acknowledged_and_changes_nothing(deliver):
+    order, payment = stripe_card_order()
+
+    response = deliver(event("payment_intent.created", {"id": intent_of(payment), "object": "payment_intent"}))
+
+    assert response.status_code == 200
+    payment.refresh_from_db()
+    assert payment.status == PaymentStatus.PENDING
+
+
+# Replays and events out of order
+
+
+def test_a_replayed_event_is_acknowledged_and_announced_once(deliver):
+    order, payment = stripe_card_order()
+    paid = completed(payment)
+
+    responses = [deliver(paid), deliver(paid), deliver(paid)]
+
+    assert [response.status_code for response in responses] == [200, 200, 200]
+    assert ProcessedWebhookEvent.objects.filter(event_id=paid["id"]).count() == 1
+    assert events_of(EventType.PAYMENT_COMPLETED) == 1
+    assert events_of(EventType.ORDER_CONFIRMED) == 1
+
+
+def test_handling_an_event_id_again_reports_it_as_seen_even_when_its_body_differs():
+    order, payment = stripe_card_order()
+    paid = completed(payment)
+    stripe_event_handle(paid)
+    # A forged or confused redelivery under a known id must not run a handler a second time.
+    same_id_refund = {**charge_refunded(payment, amount_refunded=paise(payment)), "id": paid["id"]}
+
+    assert stripe_event_handle(same_id_refund) is False
+
+    payment.refresh_from_db()
+    assert payment.status == PaymentStatus.SUCCESS
+    assert not Refund.objects.exists()
+
+
+def _deliveries_with_expiry_first(sequence: tuple[str, ...]) -> bool:
+    first = {name: sequence.index(name) for name in set(sequence)}
+    return first["expired"] < min(first["completed"], first["refunded"])
+
+
+def _shuffled_deliveries(seed: int, count: int) -> list[tuple[str, ...]]:
+    rng = random.Random(seed)
+    found: list[tuple[str, ...]] = []
+    while len(found) < count:
+        sequence = ["completed", "completed", "refunded", "refunded", "expired", "expired"]
+        rng.shuffle(sequence)
+        if not _deliveries_with_expiry_first(tuple(sequence)) and tuple(sequence) not in found:
+            found.append(tuple(sequence))
+    return found
+
+
+# Stripe never expires a session it was paid through, so a stray expiry can only trail a payment report here;
+# an expiry that comes before any payment report is the failed-session case further down.
+DELIVERY_ORDERS = [
+    ("completed", "completed", "refunded", "refunded", "expired", "expired"),
+    ("refunded", "completed", "expired", "refunded", "completed", "expired"),
+    ("refunded", "refunded", "expired", "completed", "expired", "completed"),
+    ("completed", "expired", "refunded", "expired", "completed", "refunded"),
+    *_shuffled_deliveries(seed=6100, count=6),
+]
+
+
+@pytest.mark.parametrize("deliveries", DELIVERY_ORDERS, ids=["-".join(order) for order in DELIVERY_ORDERS])
+def test_every_event_twice_in_any_order_settles_the_same_way_and_announces_each_change_once(deliver, deliveries):
+    order, payment = stripe_card_order()
+    events = {
+        "completed": completed(payment),
+        "refunded": charge_refunded(payment, amount_refunded=paise(payment)),
+        "expired": expired(payment),
+    }
+
+    statuses = [deliver(events[name]).status_code for name in deliveries]
+
+    assert statuses == [200] * len(deliveries)
+    order.refresh_from_db()
+    payment.refresh_from_db()
+    assert payment.status == PaymentStatus.REFUNDED
+    assert payment.refunded_amount == payment.amount == Decimal("64.00")
+    assert order.status == OrderStatus.CONFIRMED
+    assert payment.refunds.get().status == RefundStatus.SUCCEEDED
+    assert ProcessedWebhookEvent.objects.count() == 3
+    assert events_of(EventType.PAYMENT_COMPLETED) == 1
+    assert events_of(EventType.ORDER_CONFIRMED) == 1
+    assert events_of(EventType.PAYMENT_REFUNDED) == 1
+    assert events_of(EventType.PAYMENT_FAILED) == 0
+
+
+def test_a_refund_is_matched_by_payment_intent_when_the_charge_carries_no_metadata(deliver):
+    order, payment = stripe_card_order()
+    deliver(completed(payment))
+
+    response = deliver(charge_refunded(payment, amount_refunded=2000, with_metadata=False))
+
+    assert response.status_code == 200
+    payment.refresh_from_db()
+    assert payment.refunded_amount == Decimal("20.00")
+    assert payment.status == PaymentStatus.SUCCESS  # partly refunded payments stay paid
+
+
+def test_partial_refunds_reported_by_stripe_add_up_to_its_running_total(deliver):
+    order, payment = stripe_card_order()
+    deliver(completed(payment))
+    first, second = (charge_refunded(payment, amount_refunded=2000), charge_refunded(payment, amount_refunded=6400))
+
+    for refund_event in (first, second, first, second):
+        assert deliver(refund_event).status_code == 200
+
+    payment.refresh_from_db()
+    assert payment.refunded_amount == Decimal("64.00")
+    assert payment.status == PaymentStatus.REFUNDED
+    assert sorted(payment.refunds.values_list("amount", flat=True)) == [Decimal("20.00"), Decimal("44.00")]
+    assert events_of(EventType.PAYMENT_REFUNDED) == 2
+
+
+# Failed and expired sessions
+
+
+@pytest.mark.parametrize("failure", ["checkout.session.expired", "checkout.session.async_payment_failed"])
+def test_a_failed_or_expired_session_fails_the_payment_and_leaves_the_order_unpaid(deliver, failure):
+    order, payment = stripe_card_order()
+    stock = Product.objects.get(pk=order.lines.get().product_id).stock
+
+    response = deliver(event(failure, session(payment, status="expired", payment_status="unpaid", intent=None)))
+
+    assert response.status_code == 200
+    order.refresh_from_db()
+    payment.refresh_from_db()
+    assert payment.status == PaymentStatus.FAILED
+    assert payment.failure_reason
+    assert order.status == OrderStatus.CREATED
+    assert order.payment_status == PaymentStatus.FAILED
+    assert Product.objects.get(pk=order.lines.get().product_id).stock == stock  # the order still holds its items
+    assert events_of(EventType.PAYMENT_FAILED) == 1
+    assert events_of(EventType.ORDER_CONFIRMED) == 0
+
+
+def test_a_completed_session_whose_money_is_still_on_its_way_confirms_only_when_it_arrives(deliver):
+    order, payment = stripe_card_order()
+
+    deliver(completed(payment, payment_status="unpaid"))
+    order.refresh_from_db()
+    assert order.status == OrderStatus.CREATED
+    assert Payment.objects.get(pk=payment.pk).status == PaymentStatus.PENDING
+
+    deliver(event("checkout.session.async_payment_succeeded", session(payment)))
+    order.refresh_from_db()
+    assert order.status == OrderStatus.CONFIRMED
+    assert Payment.objects.get(pk=payment.pk).status == PaymentStatus.SUCCESS
+
+
+def test_a_success_reported_after_the_session_expired_does_not_revive_the_payment(deliver, caplog):
+    order, payment = stripe_card_order()
+    deliver(expired(payment))
+
+    response = deliver(completed(payment))
+
+    assert response.status_code == 200
+    order.refresh_from_db()
+    payment.refresh_from_db()
+    assert payment.status == PaymentStatus.FAILED
+    assert order.status == OrderStatus.CREATED
+    assert order.payment_status == PaymentStatus.FAILED
+    assert events_of(EventType.PAYMENT_COMPLETED) == 0
+    assert events_of(EventType.ORDER_CONFIRMED) == 0
+    # The money did arrive at Stripe: staff are told, since nothing here will confirm or refund it.
+    assert any(str(payment.pk) in record.getMessage() and record.levelname == "ERROR" for record in caplog.records)
+
+
+def test_a_refund_reported_for_a_payment_that_had_failed_is_acknowledged_and_records_nothing(deliver):
+    order, payment = stripe_card_order()
+    deliver(expired(payment))
+
+    response = deliver(charge_refunded(payment, amount_refunded=paise(payment)))
+
+    assert response.status_code == 200  # a 500 would make Stripe redeliver it for days
+    payment.refresh_from_db()
+    assert payment.status == PaymentStatus.FAILED
+    assert payment.refunded_amount == Decimal("0.00")
+    assert not Refund.objects.exists()
+    assert events_of(EventType.PAYMENT_REFUNDED) == 0
+
+
+def test_after_an_expired_session_the_customer_can_pay_again_with_a_new_session(deliver, shopper, fake_stripe):
+    order, first = stripe_card_order(user=shopper.user)
+    deliver(expired(first))
+
+    response = shopper.post(reverse("orders:pay", args=[order.number]))
+
+    second = order.payments.get(status=PaymentStatus.PENDING)
+    assert second.pk != first.pk
+    assert response.status_code == 302
+    assert response["Location"] == second.checkout_url
+    retry = fake_stripe.requests_to("/v1/checkout/sessions")[-1]
+    assert retry.form["metadata[payment_id]"] == str(second.pk)
+    assert retry.headers["idempotency-key"] == f"checkout-{second.idempotency_key}"
+
+    deliver(completed(second))
+    order.refresh_from_db()
+    assert order.status == OrderStatus.CONFIRMED
+    assert order.payment_status == PaymentStatus.SUCCESS
+
+
+# Session creation and refunds against the local Stripe
+
+
+def test_checkout_by_card_opens_a_stripe_session_for_the_order_and_sends_the_customer_there(shopper, fake_stripe):
+    delivery_zone()
+    cart_with(shopper.user, (ProductFactory(price=Decimal("32.50"), stock=10), 3))
+    address = shopper.user.addresses.get(is_default=True)
+
+    response = shopper.post(
+        reverse("orders:checkout"), {"address": address.pk, "slot": open_slot().key, "method": PaymentMethod.CARD}
+    )
+
+    order = Order.objects.get(user=shopper.user)
+    payment = order.payments.get()
+    (sent,) = fake_stripe.requests_to("/v1/checkout/sessions")
+    assert response.status_code == 302
+    assert response["Location"] == payment.checkout_url
+    assert response["Location"].startswith("https://checkout.stripe.test/c/pay/cs_test_")
+    assert payment.transaction_id == response["Location"].rsplit("/", 1)[1]
+    assert payment.provider == "stripe"
+    assert sent.headers["authorization"] == f"Bearer {SECRET_KEY}"
+    assert sent.headers["idempotency-key"] == f"checkout-{payment.idempotency_key}"
+    back = f"http://testserver{order.get_absolute_url()}"
+    assert sent.form == {
+        "mode": "payment",
+        "client_reference_id": str(payment.pk),
+        "customer_email": shopper.user.email,
+        "line_items[0][quantity]": "1",
+        "line_items[0][price_data][currency]": "inr",
+        "line_items[0][price_data][unit_amount]": "9750",
+        "line_items[0][price_data][product_data][name]": f"Milkshop order {order.number}",
+        "metadata[payment_id]": str(payment.pk),
+        "metadata[order_number]": order.number,
+        "payment_intent_data[metadata][payment_id]": str(payment.pk),
+        "payment_intent_data[metadata][order_number]": order.number,
+        "success_url": back,
+        "cancel_url": back,
+    }
+
+
+def test_opening_the_payment_page_again_reuses_the_idempotency_key(shopper, fake_stripe):
+    order, payment = stripe_card_order(user=shopper.user)
+
+    shopper.post(reverse("orders:pay", args=[order.number]))
+
+    keys = [request.headers["idempotency-key"] for request in fake_stripe.requests_to("/v1/checkout/sessions")]
+    assert keys == [f"checkout-{payment.idempotency_key}"] * 2
+    assert order.payments.count() == 1
+
+
+def test_cancelling_a_paid_stripe_order_refunds_through_stripe_once(shopper, deliver, fake_stripe):
+    order, payment = stripe_card_order(user=shopper.user)
+    deliver(completed(payment))
+
+    response = shopper.post(reverse("orders:cancel", args=[order.number]))
+
+    assert response.status_code == 302
+    refund = payment.refunds.get()
+    (sent,) = fake_stripe.requests_to("/v1/refunds")
+    assert sent.form == {
+        "payment_intent": intent_of(payment),
+        "amount": "6400",
+        "metadata[refund_id]": str(refund.pk),
+        "metadata[payment_id]": str(payment.pk),
+    }
+    assert sent.headers["idempotency-key"] == f"refund-{refund.idempotency_key}"
+    order.refresh_from_db()
+    payment.refresh_from_db()
+    assert order.status == OrderStatus.CANCELLED
+    assert payment.status == PaymentStatus.REFUNDED
+    assert refund.status == RefundStatus.SUCCEEDED
+    assert refund.provider_reference.startswith("re_test_")
+
+    # Stripe then reports the refund it made for us; it must not be counted twice.
+    assert deliver(charge_refunded(payment, amount_refunded=paise(payment))).status_code == 200
+    payment.refresh_from_db()
+    assert payment.refunded_amount == Decimal("64.00")
+    assert payment.refunds.count() == 1
+    assert events_of(EventType.PAYMENT_REFUNDED) == 1
+
+
+# Stripe unavailable
+
+
+@pytest.mark.parametrize("outage", ["server-error", "connection-refused"])
+def test_stripe_failing_at_checkout_shows_a_clear_message_and_keeps_the_order_unpaid(
+    shopper, fake_stripe, settings, outage
+):
+    if outage == "server-error":
+        fake_stripe.fail_with(500)
+    else:
+        settings.STRIPE_API_BASE = refused_url()
+    delivery_zone()
+    product = ProductFactory(price=Decimal("32.00"), stock=10)
+    cart_with(shopper.user, (product, 2))
+    address = shopper.user.addresses.get(is_default=True)
+
+    response = shopper.post(
+        reverse("orders:checkout"),
+        {"address": address.pk, "slot": open_slot().key, "method": PaymentMethod.CARD},
+        follow=True,
+    )
+
+    order = Order.objects.get(user=shopper.user)
+    payment = order.payments.get()
+    assert response.status_code == 200
+    assert response.redirect_chain == [(order.get_absolute_url(), 302)]
+    assert GATEWAY_DOWN in response.content.decode()
+    assert order.status == OrderStatus.CREATED
+    assert order.payment_status == PaymentStatus.PENDING
+    assert payment.status == PaymentStatus.PENDING
+    assert payment.checkout_url == ""
+    product.refresh_from_db()
+    assert product.stock == 8
+    if outage == "server-error":
+        # The SDK retried, and every attempt carried the same key, so Stripe could never open two sessions.
+        keys = {request.headers["idempotency-key"] for request in fake_stripe.requests_to("/v1/checkout/sessions")}
+        assert keys == {f"checkout-{payment.idempotency_key}"}
+
+
+def test_once_stripe_is_back_the_customer_pays_the_same_order(shopper, fake_stripe):
+    order = place_order(user=shopper.user, method=PaymentMethod.CARD)
+    fake_stripe.fail_with(500)
+    shopper.post(reverse("orders:pay", args=[order.number]))
+    fake_stripe.fail_with(None)
+
+    response = shopper.post(reverse("orders:pay", args=[order.number]))
+
+    payment = order.payments.get()
+    assert response.status_code == 302
+    assert response["Location"] == payment.checkout_url
+    assert response["Location"].startswith("https://checkout.stripe.test/")
+
+
+def test_a_refund_stripe_refuses_is_kept_as_failed_and_the_payment_stays_paid(
+    deliver, fake_stripe, django_capture_on_commit_callbacks
+):
+    order, payment = stripe_card_order()
+    deliver(completed(payment))
+    fake_stripe.fail_with(500)
+
+    with django_capture_on_commit_callbacks():
+        order_cancel(order=order, by=order.user, reason="Cancelled by the customer")
+    refund = payment.refunds.get()
+    # What the queued task does; it fails loudly so that django-q keeps it as a failed task.
+    with pytest.raises(GatewayError, match="could not be sent"):
+        send_refund(refund.pk)
+
+    order.refresh_from_db()
+    payment.refresh_from_db()
+    refund.refresh_from_db()
+    assert order.status == OrderStatus.CANCELLED
+    assert payment.status == PaymentStatus.SUCCESS
+    assert payment.refunded_amount == Decimal("0.00")
+    assert refund.status == RefundStatus.FAILED
+    assert "could not be sent" in refund.last_error
+    assert len(fake_stripe.requests_to("/v1/refunds")) == 3  # the SDK's own retries, all refused
+    assert {request.headers["idempotency-key"] for request in fake_stripe.requests_to("/v1/refunds")} == {
+        f"refund-{refund.idempotency_key}"
+    }
