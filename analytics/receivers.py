@@ -8,6 +8,7 @@ from django_q.tasks import async_task
 
 from accounts.signals import user_registered
 from analytics.models import EventType
+from delivery.signals import delivery_updated
 from orders.signals import order_cancelled, order_confirmed, order_placed
 from payments.models import Payment
 from payments.signals import payment_completed, payment_failed, payment_refunded
@@ -71,6 +72,12 @@ def on_payment_event(sender, payment_id: int, signal, **kwargs):
 
 for _signal, _event_type in PAYMENT_EVENTS.items():
     _signal.connect(on_payment_event, dispatch_uid=f"analytics.{_event_type}")
+
+
+@receiver(delivery_updated, dispatch_uid="analytics.delivery_updated")
+def on_delivery_updated(sender, delivery_id: int, order_id: int, from_status: str, to_status: str, **kwargs):
+    details = {"delivery_id": delivery_id, "from_status": from_status, "to_status": to_status}
+    enqueue_event(EventType.DELIVERY_UPDATED, order_id=order_id, details=details)
 
 
 @receiver(subscription_orders_generated, dispatch_uid="analytics.subscription_orders_generated")

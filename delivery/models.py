@@ -1,10 +1,18 @@
 import re
+import secrets
+from decimal import Decimal
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
+from django.urls import reverse
+from django.utils import timezone
 
+from accounts.models import RIDERS_GROUP
 from accounts.validators import PINCODE
+from delivery.slots import DeliverySlot
+from payments.models import PaymentMethod, PaymentStatus
 
 
 def parse_pincodes(text: str) -> list[str]:
@@ -17,11 +25,18 @@ def parse_pincodes(text: str) -> list[str]:
 
 
 class DeliveryZone(models.Model):
-    """A service area: the PIN codes the shop delivers to, and (later) its riders."""
+    """A service area: the PIN codes the shop delivers to, and the riders who deliver there."""
 
     name = models.CharField(max_length=80, unique=True)
     pincodes = models.TextField(help_text="PIN codes served, separated by spaces, commas or new lines.")
     is_active = models.BooleanField("active", default=True)
+    riders = models.ManyToManyField(
+        settings.AUTH_USER_MODEL,
+        blank=True,
+        related_name="delivery_zones",
+        limit_choices_to={"groups__name": RIDERS_GROUP},
+        help_text="New orders in this zone go to the least busy of these riders.",
+    )
 
     class Meta:
         ordering = ["name"]
@@ -51,3 +66,174 @@ class SlotBooking(models.Model):
 
     def __str__(self):
         return f"{self.date} {self.slot}: {self.booked}"
+
+
+class DeliveryStatus(models.TextChoices):
+    ASSIGNED = "ASSIGNED", "Assigned"
+    PICKED_UP = "PICKED_UP", "Picked up"
+    IN_TRANSIT = "IN_TRANSIT", "On the way"
+    DELIVERED = "DELIVERED", "Delivered"
+    FAILED = "FAILED", "Failed"
+    CANCELLED = "CANCELLED", "Cancelled"
+
+
+# DESIGN §4: ASSIGNED → PICKED_UP → IN_TRANSIT → DELIVERED; ASSIGNED, PICKED_UP or IN_TRANSIT → FAILED or CANCELLED.
+TRANSITIONS = {
+    DeliveryStatus.ASSIGNED: {DeliveryStatus.PICKED_UP, DeliveryStatus.FAILED, DeliveryStatus.CANCELLED},
+    DeliveryStatus.PICKED_UP: {DeliveryStatus.IN_TRANSIT, DeliveryStatus.FAILED, DeliveryStatus.CANCELLED},
+    DeliveryStatus.IN_TRANSIT: {DeliveryStatus.DELIVERED, DeliveryStatus.FAILED, DeliveryStatus.CANCELLED},
+    DeliveryStatus.DELIVERED: set(),
+    DeliveryStatus.FAILED: set(),
+    DeliveryStatus.CANCELLED: set(),
+}
+
+ACTIVE_STATUSES = frozenset(status for status, moves in TRANSITIONS.items() if moves)
+
+# The one forward step a rider takes next (the big button on the rider page).
+NEXT_STEP = {
+    DeliveryStatus.ASSIGNED: DeliveryStatus.PICKED_UP,
+    DeliveryStatus.PICKED_UP: DeliveryStatus.IN_TRANSIT,
+    DeliveryStatus.IN_TRANSIT: DeliveryStatus.DELIVERED,
+}
+
+# What the customer reads (no rider-side jargon such as "assigned").
+CUSTOMER_LABELS = {
+    DeliveryStatus.ASSIGNED: "Scheduled",
+    DeliveryStatus.PICKED_UP: "Picked up from the dairy",
+    DeliveryStatus.IN_TRANSIT: "On the way to you",
+    DeliveryStatus.DELIVERED: "Delivered",
+    DeliveryStatus.FAILED: "Could not be delivered",
+    DeliveryStatus.CANCELLED: "Cancelled",
+}
+
+
+class FailureReason(models.TextChoices):
+    CUSTOMER_UNAVAILABLE = "CUSTOMER_UNAVAILABLE", "Customer not available"
+    ADDRESS_NOT_FOUND = "ADDRESS_NOT_FOUND", "Address not found"
+    REFUSED = "REFUSED", "Refused by the customer"
+    OTHER = "OTHER", "Other"
+
+
+def cash_due_for(order) -> Decimal:
+    """What the rider collects at the door: the order's total while its cash on delivery is unpaid, else nothing."""
+    if order.payment_method == PaymentMethod.CASH and order.payment_status == PaymentStatus.PENDING:
+        return order.total_amount
+    return Decimal("0.00")
+
+
+def new_tracking_token() -> str:
+    """The secret in a public tracking link: 192 random bits, URL-safe."""
+    return secrets.token_urlsafe(24)
+
+
+class Delivery(models.Model):
+    """Taking one confirmed order to the customer's door: who rides it, how far it got, what was collected."""
+
+    order = models.OneToOneField("orders.Order", on_delete=models.PROTECT, related_name="delivery")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="deliveries")
+    delivery_date = models.DateField()
+    slot = models.CharField(max_length=20)
+    zone = models.ForeignKey(DeliveryZone, null=True, blank=True, on_delete=models.PROTECT, related_name="deliveries")
+    rider = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="assigned_deliveries",
+        limit_choices_to={"groups__name": RIDERS_GROUP},
+        help_text="Empty while nobody is assigned.",
+    )
+    status = models.CharField(max_length=20, choices=DeliveryStatus.choices, default=DeliveryStatus.ASSIGNED)
+    tracking_token = models.CharField(max_length=64, unique=True, default=new_tracking_token, editable=False)
+    failure_reason = models.CharField(max_length=30, choices=FailureReason.choices, blank=True)
+    failure_note = models.CharField(max_length=255, blank=True)
+    cash_collected = models.DecimalField(max_digits=10, decimal_places=2, default=Decimal("0.00"))
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name_plural = "deliveries"
+        ordering = ["delivery_date", "slot", "pk"]
+        indexes = [
+            models.Index(fields=["delivery_date", "slot", "rider"]),
+            models.Index(fields=["rider", "delivery_date"]),
+        ]
+        constraints = [
+            models.CheckConstraint(condition=Q(cash_collected__gte=0), name="delivery_cash_not_negative"),
+            # Only a rider can carry an order: nobody picks up, rides or hands over an unassigned one.
+            models.CheckConstraint(
+                condition=Q(status__in=["ASSIGNED", "FAILED", "CANCELLED"]) | Q(rider__isnull=False),
+                name="delivery_under_way_has_rider",
+            ),
+            # A failed delivery says why; any other does not.
+            models.CheckConstraint(
+                condition=(Q(status="FAILED") & ~Q(failure_reason="")) | (~Q(status="FAILED") & Q(failure_reason="")),
+                name="delivery_failure_reason_iff_failed",
+            ),
+        ]
+
+    def __str__(self):
+        return f"Delivery of order {self.order.number}"
+
+    def get_absolute_url(self):
+        return reverse("delivery:track", args=[self.tracking_token])
+
+    @property
+    def scheduled_slot(self) -> DeliverySlot:
+        return DeliverySlot(date=self.delivery_date, name=self.slot)
+
+    @property
+    def is_active(self) -> bool:
+        return self.status in ACTIVE_STATUSES
+
+    @property
+    def is_unassigned(self) -> bool:
+        return self.rider_id is None and self.status == DeliveryStatus.ASSIGNED
+
+    @property
+    def is_live(self) -> bool:
+        """Worth watching: not over yet, and its day has come (a delivery next week changes nothing today)."""
+        return self.is_active and self.delivery_date <= timezone.localdate()
+
+    @property
+    def next_step(self) -> str | None:
+        return NEXT_STEP.get(self.status)
+
+    @property
+    def next_step_label(self) -> str:
+        return DeliveryStatus(self.next_step).label if self.next_step else ""
+
+    @property
+    def customer_label(self) -> str:
+        return CUSTOMER_LABELS[self.status]
+
+    @property
+    def cash_due(self) -> Decimal:
+        """Cash the rider still has to collect: none once the delivery is over, whatever its outcome."""
+        return cash_due_for(self.order) if self.is_active else Decimal("0.00")
+
+
+class DeliveryStatusHistory(models.Model):
+    """One row per status change, and per (re)assignment (same status, a note naming the rider)."""
+
+    delivery = models.ForeignKey(Delivery, on_delete=models.CASCADE, related_name="history")
+    from_status = models.CharField(max_length=20, choices=DeliveryStatus.choices, blank=True)
+    to_status = models.CharField(max_length=20, choices=DeliveryStatus.choices)
+    changed_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL)
+    note = models.CharField(max_length=255, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["created_at", "pk"]
+        verbose_name_plural = "delivery status history"
+
+    def __str__(self):
+        return f"{self.delivery_id}: {self.from_status or '—'} → {self.to_status}"
+
+    @property
+    def is_status_change(self) -> bool:
+        return self.from_status != self.to_status
+
+    @property
+    def customer_label(self) -> str:
+        return CUSTOMER_LABELS[self.to_status]

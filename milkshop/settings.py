@@ -62,6 +62,7 @@ INSTALLED_APPS = [
     "django_q",
     "allauth",
     "allauth.account",
+    "allauth.headless",
     "milkshop",
     "accounts",
     "catalog",
@@ -105,6 +106,7 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "milkshop.context_processors.shop",
                 "cart.context_processors.cart_count",
+                "delivery.context_processors.delivery_nav",
             ],
         },
     },
@@ -178,6 +180,15 @@ ACCOUNT_EMAIL_VERIFICATION = "none"
 ACCOUNT_UNIQUE_EMAIL = True
 ACCOUNT_LOGOUT_ON_PASSWORD_CHANGE = False
 ACCOUNT_SESSION_REMEMBER = None
+
+# The JSON API's tokens: allauth's headless JWT strategy. RS256 with HEADLESS_JWT_PRIVATE_KEY (a PEM) when
+# set, otherwise HS256 signed with SECRET_KEY.
+HEADLESS_CLIENTS = ("app",)
+HEADLESS_TOKEN_STRATEGY = "allauth.headless.tokens.strategies.jwt.JWTTokenStrategy"
+HEADLESS_JWT_PRIVATE_KEY = env_str("HEADLESS_JWT_PRIVATE_KEY").replace("\\n", "\n")
+HEADLESS_JWT_ALGORITHM = "RS256" if HEADLESS_JWT_PRIVATE_KEY else "HS256"
+HEADLESS_JWT_ACCESS_TOKEN_EXPIRES_IN = int(env_str("API_ACCESS_TOKEN_SECONDS", "900"))
+HEADLESS_JWT_REFRESH_TOKEN_EXPIRES_IN = int(env_str("API_REFRESH_TOKEN_SECONDS", str(30 * 24 * 3600)))
 
 LANGUAGE_CODE = "en-in"
 TIME_ZONE = env_str("TIME_ZONE", "Asia/Kolkata")

@@ -4,6 +4,7 @@ from django.contrib import admin
 from django.urls import include, path
 
 from milkshop import views
+from milkshop.api import api
 
 admin.site.site_header = "Milkshop administration"
 admin.site.site_title = "Milkshop admin"
@@ -13,8 +14,11 @@ urlpatterns = [
     path("cart/", include("cart.urls")),
     path("", include("orders.urls")),
     path("payments/", include("payments.urls")),
+    path("", include("delivery.urls")),
     path("subscriptions/", include("subscriptions.urls")),
     path("healthz", views.healthz, name="healthz"),
+    path("api/", api.urls),
+    path("_allauth/", include("allauth.headless.urls")),
     path("accounts/", include("allauth.urls")),
     path("account/", include("accounts.urls")),
     path("admin/", admin.site.urls),

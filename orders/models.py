@@ -43,7 +43,7 @@ class Order(models.Model):
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="orders")
     status = models.CharField(max_length=20, choices=OrderStatus.choices, default=OrderStatus.CREATED)
     payment_status = models.CharField(max_length=10, choices=PaymentStatus.choices, default=PaymentStatus.PENDING)
-    payment_method = models.CharField(max_length=10, choices=PaymentMethod.choices)
+    payment_method = models.CharField(max_length=10, choices=PaymentMethod.choices, blank=True)
     total_amount = models.DecimalField(max_digits=10, decimal_places=2)
     delivery_date = models.DateField(db_index=True)
     delivery_slot = models.CharField(max_length=20)

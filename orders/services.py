@@ -7,7 +7,7 @@ from functools import partial
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import F
+from django.db.models import F, Q
 from django.utils import timezone
 
 from accounts.models import Address, User
@@ -20,7 +20,7 @@ from delivery.slots import DeliverySlot
 from orders.models import TRANSITIONS, Order, OrderLine, OrderStatus, OrderStatusHistory
 from orders.signals import order_cancelled, order_confirmed, order_placed, order_status_changed
 from payments.models import ONLINE_METHODS, Payment, PaymentMethod, PaymentStatus
-from payments.services import InsufficientWalletBalance, payment_create, refund_create, wallet_pay
+from payments.services import InsufficientWalletBalance, payment_create, payment_transition, refund_create, wallet_pay
 
 SIGNAL_FOR_STATUS = {OrderStatus.CONFIRMED: order_confirmed, OrderStatus.CANCELLED: order_cancelled}
 
@@ -66,6 +66,12 @@ def order_transition(*, order: Order, to: str, by: User | None = None, note: str
         locked.status = to
         locked.save(update_fields=["status", "updated_at"])
         OrderStatusHistory.objects.create(order=locked, from_status=from_status, to_status=to, changed_by=by, note=note)
+        if to == OrderStatus.CONFIRMED:
+            # Every confirmed order gets its delivery (and a rider) in the same transaction.
+            # Imported here: delivery.services imports this module.
+            from delivery.services import delivery_create_for_order
+
+            delivery_create_for_order(order=locked, by=by)
         transaction.on_commit(
             partial(order_status_changed.send, sender=Order, order_id=locked.pk, from_status=from_status, to_status=to)
         )
@@ -101,8 +107,10 @@ def _release_slot(order: Order) -> None:
     )
 
 
-def order_place(*, user: User, cart: Cart, address: Address, slot: DeliverySlot, method: str, now=None) -> Placement:
-    """Turn the cart into an order in one transaction: stock, slot, payment and cart change together or not at all."""
+def order_place(*, user: User, cart: Cart, address: Address, slot: DeliverySlot, method: str | None, now=None) -> Placement:
+    """Turn the cart into an order in one transaction: stock, slot, payment and cart change together or not at all.
+
+    With no method the order waits, CREATED, for order_pay (the API's two steps: create, then pay)."""
     now = now or timezone.now()
     if address.user_id != user.pk:
         raise PlacementError("Pick one of your own addresses.")
@@ -136,7 +144,7 @@ def order_place(*, user: User, cart: Cart, address: Address, slot: DeliverySlot,
         order = Order.objects.create(
             user=user,
             status=OrderStatus.CREATED,
-            payment_method=method,
+            payment_method=method or "",
             total_amount=total,
             delivery_date=slot.date,
             delivery_slot=slot.name,
@@ -177,7 +185,7 @@ def order_place(*, user: User, cart: Cart, address: Address, slot: DeliverySlot,
                 raise PlacementError(str(error)) from error
             order.payment_status = PaymentStatus.SUCCESS
             order.save(update_fields=["payment_status", "updated_at"])
-        else:
+        elif method:
             provider = "cash" if method == PaymentMethod.CASH else ""
             payment_create(user=user, amount=total, method=method, order=order, provider=provider)
         CartItem.objects.filter(cart=cart).delete()
@@ -236,6 +244,10 @@ def order_cancel(*, order: Order, by: User | None, reason: str) -> Order:
             elif payment.status == PaymentStatus.PENDING and payment.method == PaymentMethod.CASH:
                 _void_cash_payment(payment)
         order_transition(order=locked, to=OrderStatus.CANCELLED, by=by, note=reason)
+        # Its delivery is called off too. Imported here: delivery.services imports this module.
+        from delivery.services import delivery_cancel_for_order
+
+        delivery_cancel_for_order(order=locked, by=by, note=reason)
     order.refresh_from_db()
     return order
 
@@ -252,7 +264,7 @@ def orders_cancel_unpaid(*, now=None) -> int:
     now = now or timezone.now()
     deadline = now - timedelta(minutes=settings.UNPAID_ORDER_TIMEOUT_MINUTES)
     stale = Order.objects.filter(
-        status=OrderStatus.CREATED, payment_method__in=ONLINE_METHODS, created_at__lt=deadline
+        Q(payment_method__in=ONLINE_METHODS) | Q(payment_method=""), status=OrderStatus.CREATED, created_at__lt=deadline
     ).exclude(payment_status=PaymentStatus.SUCCESS)
     cancelled = 0
     for order in stale:
@@ -292,4 +304,38 @@ def order_pending_payment(*, order: Order) -> Payment:
             )
             locked.payment_status = PaymentStatus.PENDING
             locked.save(update_fields=["payment_status", "updated_at"])
+    return payment
+
+
+def order_pay(*, order: Order, method: str, by: User) -> Payment:
+    """Choose how to pay an order that waits for payment (or settle on cash again: that repeats nothing).
+
+    Cash and wallet confirm the order at once; card and UPI give a pending payment to open with the gateway."""
+    with transaction.atomic():
+        locked = Order.objects.select_for_update().get(pk=order.pk)
+        pending_cash = locked.payments.filter(method=PaymentMethod.CASH, status=PaymentStatus.PENDING).first()
+        if method == PaymentMethod.CASH and pending_cash is not None:
+            return pending_cash
+        if locked.status != OrderStatus.CREATED or locked.payment_status == PaymentStatus.SUCCESS:
+            raise OrderError(f"Order {locked.number} is {locked.get_status_display().lower()}; there is nothing to pay.")
+        # Switching method: a pending online payment that was never completed is dropped.
+        for stale in locked.payments.filter(status=PaymentStatus.PENDING).exclude(method=method):
+            payment_transition(payment=stale, to=PaymentStatus.FAILED, reason=f"Paid by {PaymentMethod(method).label} instead")
+        locked.payment_method = method
+        locked.payment_status = PaymentStatus.PENDING
+        locked.save(update_fields=["payment_method", "payment_status", "updated_at"])
+        if method == PaymentMethod.WALLET:
+            try:
+                payment = wallet_pay(user=locked.user, amount=locked.total_amount, order=locked)
+            except InsufficientWalletBalance as error:
+                raise OrderError(str(error)) from error
+            locked.payment_status = PaymentStatus.SUCCESS
+            locked.save(update_fields=["payment_status", "updated_at"])
+            order_transition(order=locked, to=OrderStatus.CONFIRMED, by=by, note="Paid from wallet")
+        elif method == PaymentMethod.CASH:
+            payment = payment_create(user=locked.user, amount=locked.total_amount, method=method, order=locked, provider="cash")
+            order_transition(order=locked, to=OrderStatus.CONFIRMED, by=by, note="Cash on delivery")
+        else:
+            payment = order_pending_payment(order=locked)
+    order.refresh_from_db()
     return payment

@@ -49,6 +49,18 @@ def payment_transition(*, payment: Payment, to: str, reason: str = "") -> Paymen
     return payment
 
 
+def payment_void_cash(*, payment: Payment, reason: str) -> Payment:
+    """Cash on delivery that will never be collected: FAILED, quietly (nothing was charged, nothing is owed).
+
+    Call with the payment locked."""
+    if payment.method != PaymentMethod.CASH or payment.status != PaymentStatus.PENDING:
+        raise PaymentError("Only pending cash on delivery can be called off.")
+    payment.status = PaymentStatus.FAILED
+    payment.failure_reason = reason[:255]
+    payment.save(update_fields=["status", "failure_reason", "updated_at"])
+    return payment
+
+
 def payment_create(
     *, user: User, amount: Decimal, method: str, order=None, purpose: str = PaymentPurpose.ORDER, provider: str = ""
 ) -> Payment:
@@ -139,15 +151,17 @@ def wallet_topup_credit(*, payment: Payment) -> WalletEntry | None:
 # Refunds
 
 
-def refund_create(*, payment: Payment, amount: Decimal, reason: str) -> Refund:
-    """Record a refund to be paid back; wallet and cash refunds complete at once. Call with the payment locked."""
+def refund_create(*, payment: Payment, amount: Decimal, reason: str, to_wallet: bool = False) -> Refund:
+    """Record a refund to be paid back; wallet and cash refunds (and any with to_wallet) complete at once.
+
+    Call with the payment locked."""
     if amount <= 0 or amount > payment.refundable_amount:
         raise PaymentError(
             f"Cannot refund {format_money(amount)}: {format_money(payment.refundable_amount)} of this payment is refundable."
         )
     refund = Refund.objects.create(payment=payment, amount=amount, reason=reason)
-    if payment.method in (PaymentMethod.WALLET, PaymentMethod.CASH):
-        # Wallet payments, and cash already collected, go back to the wallet at once.
+    if to_wallet or payment.method in (PaymentMethod.WALLET, PaymentMethod.CASH):
+        # Wallet payments, cash already collected, and refunds the shop sends to the wallet go back at once.
         wallet_credit(
             user=payment.user,
             amount=amount,

@@ -13,6 +13,7 @@ from django.utils import timezone
 
 from catalog.models import Product
 from delivery.models import SlotBooking
+from delivery.services import deliveries_create_for_orders
 from orders.models import Order, OrderLine, OrderStatus, OrderStatusHistory, new_order_number
 from payments.models import Payment, PaymentMethod, PaymentStatus, Wallet, WalletEntry, WalletEntryKind
 from subscriptions.models import (
@@ -177,6 +178,7 @@ def _generate_chunk(subscription_ids: list[int], day: date, report: GenerationRe
 
         orders = Order.objects.bulk_create([_order_for(s, qty, product, day) for s, qty, product in accepted])
         _write_order_details(orders, accepted)
+        deliveries_create_for_orders(orders=orders)
         for pk, product in products.items():
             if used := product.stock - stock[pk]:
                 Product.objects.filter(pk=pk).update(stock=F("stock") - used)

@@ -1,0 +1,49 @@
+from django import forms
+from django.utils import timezone
+
+from delivery.models import DeliveryStatus, FailureReason
+from delivery.slots import DeliverySlot, slot_names
+
+
+class DayForm(forms.Form):
+    date = forms.DateField(required=False, widget=forms.DateInput(attrs={"type": "date"}), label="Day")
+
+    def day(self):
+        """The day asked for, or today when none (or nonsense) was given."""
+        if self.is_valid() and self.cleaned_data["date"]:
+            return self.cleaned_data["date"]
+        return timezone.localdate()
+
+
+class SlotForm(forms.Form):
+    date = forms.DateField(widget=forms.DateInput(attrs={"type": "date"}), label="Day")
+    slot = forms.ChoiceField(label="Slot")
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        today = timezone.localdate()
+        self.fields["slot"].choices = [
+            (name, DeliverySlot(date=today, name=name).window_label) for name in slot_names()
+        ]
+
+    def delivery_slot(self) -> DeliverySlot | None:
+        if not self.is_valid():
+            return None
+        return DeliverySlot(date=self.cleaned_data["date"], name=self.cleaned_data["slot"])
+
+
+# What a rider may do from the road; cancelling is the order's business (customer or staff).
+RIDER_MOVES = [DeliveryStatus.PICKED_UP, DeliveryStatus.IN_TRANSIT, DeliveryStatus.DELIVERED, DeliveryStatus.FAILED]
+
+
+class RiderMoveForm(forms.Form):
+    """A rider's tap on a delivery: where it goes next, and what goes with that move."""
+
+    to = forms.ChoiceField(choices=[(status.value, status.label) for status in RIDER_MOVES])
+    cash_collected = forms.DecimalField(required=False, min_value=0, max_digits=10, decimal_places=2)
+    failure_reason = forms.ChoiceField(required=False, choices=[("", "—"), *FailureReason.choices])
+    note = forms.CharField(required=False, max_length=255)
+
+    def first_error(self) -> str:
+        field, errors = next(iter(self.errors.items()))
+        return f"{field.replace('_', ' ').capitalize()}: {errors[0]}"

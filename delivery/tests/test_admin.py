@@ -1,0 +1,163 @@
+"""Staff run deliveries from the admin: find them, (re)assign riders and record outcomes, all through services."""
+
+from decimal import Decimal
+
+import pytest
+from django.contrib.auth.models import Group
+from django.urls import reverse
+
+from accounts.models import STAFF_GROUP
+from accounts.tests.factories import UserFactory
+from delivery.models import Delivery, DeliveryStatus, FailureReason
+from delivery.services import delivery_assign
+from delivery.slots import upcoming_slots
+from delivery.tests.factories import delivery_in, rider
+from orders.models import OrderStatus
+from orders.tests.factories import customer_with_address, delivery_zone, place_order
+from payments.models import PaymentMethod, PaymentStatus
+
+pytestmark = pytest.mark.django_db
+
+CHANGELIST = reverse("admin:delivery_delivery_changelist")
+
+
+@pytest.fixture
+def staff(client):
+    user = UserFactory(is_staff=True)
+    user.groups.add(Group.objects.get(name=STAFF_GROUP))
+    client.force_login(user)
+    return user
+
+
+def act(client, action: str, deliveries, **fields):
+    data = {"action": action, "_selected_action": [delivery.pk for delivery in deliveries], **fields}
+    return client.post(CHANGELIST, data, follow=True)
+
+
+def test_staff_filter_deliveries_by_date_slot_zone_rider_status_and_find_the_unassigned(client, staff):
+    ravi = rider(name="Ravi Kumar")
+    slot, later = upcoming_slots()[0], upcoming_slots()[1]
+    assigned = place_order(slot=slot).delivery
+    waiting = place_order(slot=slot).delivery
+    delivery_assign(delivery=waiting, rider=None)
+    other = place_order(slot=later).delivery
+
+    unassigned_page = client.get(CHANGELIST, {"rider__isnull": "True"}).content.decode()
+    by_slot = client.get(
+        CHANGELIST, {"delivery_date": slot.date.isoformat(), "slot": slot.name, "rider__id__exact": ravi.pk}
+    ).content.decode()
+    filtered = client.get(CHANGELIST, {"zone__id__exact": delivery_zone().pk, "status__exact": DeliveryStatus.ASSIGNED})
+
+    assert waiting.order.number in unassigned_page and assigned.order.number not in unassigned_page
+    assert "Unassigned" in unassigned_page
+    assert assigned.order.number in by_slot and other.order.number not in by_slot
+    assert filtered.status_code == 200
+    for heading in ["By delivery date", "By slot", "By zone", "By rider", "By status"]:
+        assert heading in filtered.content.decode()
+
+
+def test_the_delivery_page_shows_history_and_nothing_editable(client, staff):
+    delivery = delivery_in(DeliveryStatus.PICKED_UP)
+
+    page = client.get(reverse("admin:delivery_delivery_change", args=[delivery.pk])).content.decode()
+
+    assert "Assigned to" in page and "Picked up" in page
+    assert 'name="status"' not in page and 'name="rider"' not in page.split("action-select")[0]
+    assert reverse("delivery:track", args=[delivery.tracking_token]) in page
+    assert client.get(reverse("admin:delivery_delivery_add")).status_code == 403
+
+
+def test_assign_and_reassign_to_the_chosen_rider(client, staff):
+    first, second = rider(name="Ravi Kumar"), rider(name="Suresh Gowda")
+    delivery = place_order().delivery
+    assert delivery.rider == first
+
+    response = act(client, "assign_to_chosen_rider", [delivery], rider=second.pk)
+
+    delivery.refresh_from_db()
+    assert delivery.rider == second
+    last = delivery.history.last()
+    assert (last.note, last.changed_by) == ("Assigned to Suresh Gowda", staff)
+    assert "1 delivery assigned to Suresh Gowda." in response.content.decode()
+
+
+def test_assigning_needs_a_chosen_rider_and_only_before_pickup(client, staff):
+    delivery = delivery_in(DeliveryStatus.PICKED_UP)
+    owner = delivery.rider
+
+    missing = act(client, "assign_to_chosen_rider", [delivery])
+    refused = act(client, "assign_to_chosen_rider", [delivery], rider=rider().pk)
+
+    assert "Choose a rider beside the action first." in missing.content.decode()
+    assert "only deliveries not yet picked up can change rider" in refused.content.decode()
+    delivery.refresh_from_db()
+    assert delivery.rider == owner
+
+
+def test_unassign_then_give_to_the_least_busy_rider(client, staff):
+    ravi = rider()
+    delivery = place_order().delivery
+
+    act(client, "unassign", [delivery])
+    delivery.refresh_from_db()
+    assert delivery.rider is None
+    act(client, "assign_least_loaded", [delivery])
+    delivery.refresh_from_db()
+    assert delivery.rider == ravi
+
+
+def test_least_busy_with_nobody_in_the_zone_says_so(client, staff):
+    delivery = place_order().delivery
+
+    response = act(client, "assign_least_loaded", [delivery])
+
+    assert "has no active rider" in response.content.decode()
+
+
+def test_staff_record_a_cash_delivery_for_a_rider_whose_phone_died(client, staff):
+    delivery = delivery_in(DeliveryStatus.IN_TRANSIT, method=PaymentMethod.CASH)
+
+    act(client, "mark_delivered", [delivery])
+
+    delivery.refresh_from_db()
+    assert delivery.status == DeliveryStatus.DELIVERED
+    assert delivery.cash_collected == Decimal("64.00")
+    assert delivery.order.payments.get().status == PaymentStatus.SUCCESS
+    assert delivery.order.status == OrderStatus.DELIVERED
+
+
+def test_staff_move_deliveries_along_and_illegal_moves_are_reported(client, staff):
+    delivery = delivery_in(DeliveryStatus.ASSIGNED)
+
+    act(client, "mark_picked_up", [delivery])
+    act(client, "mark_in_transit", [delivery])
+    refused = act(client, "mark_picked_up", [delivery])
+
+    delivery.refresh_from_db()
+    assert delivery.status == DeliveryStatus.IN_TRANSIT
+    assert "cannot be marked picked up" in refused.content.decode()
+
+
+def test_failing_from_the_admin_needs_the_chosen_reason(client, staff):
+    delivery = delivery_in(DeliveryStatus.IN_TRANSIT)
+
+    missing = act(client, "mark_failed", [delivery])
+    act(client, "mark_failed", [delivery], failure_reason=FailureReason.ADDRESS_NOT_FOUND)
+
+    assert "Choose a failure reason" in missing.content.decode()
+    delivery.refresh_from_db()
+    assert (delivery.status, delivery.failure_reason) == (DeliveryStatus.FAILED, FailureReason.ADDRESS_NOT_FOUND)
+
+
+def test_zones_list_their_riders_and_only_riders_can_be_chosen(client, staff):
+    ravi = rider(name="Ravi Kumar")
+    customer = customer_with_address(name="Not A Rider")
+    zone = delivery_zone()
+
+    listing = client.get(reverse("admin:delivery_deliveryzone_changelist")).content.decode()
+    form = client.get(reverse("admin:delivery_deliveryzone_change", args=[zone.pk])).content.decode()
+
+    assert "Ravi Kumar" in listing
+    assert f'<option value="{ravi.pk}" selected>' in form
+    assert customer.name not in form
+    assert Delivery.objects.count() == 0
