@@ -22,12 +22,10 @@ from delivery.models import (
 )
 from delivery.signals import delivery_updated
 from milkshop.money import format_money
-from orders.models import CANCELLABLE, Order, OrderStatus, OrderStatusHistory
-from orders.services import OrderError, order_cancel, order_transition
-from orders.signals import order_cancelled, order_status_changed
+from orders.models import CANCELLABLE, Order, OrderStatus
+from orders.services import OrderError, order_cancel, order_close_undelivered, order_transition
 from payments.models import Payment, PaymentMethod, PaymentStatus
 from payments.outcomes import payment_succeeded
-from payments.services import payment_void_cash, refund_create
 
 
 class DeliveryError(Exception):
@@ -164,7 +162,7 @@ def delivery_transition(
       only picks up what was packed), so the order's history shows both steps.
     - DELIVERED: the order goes DELIVERED. For cash on delivery the rider must record the cash collected,
       exactly the amount due; the pending cash payment then becomes SUCCESS (the order is paid).
-    - FAILED: needs a reason (and a note for "other"); see _order_close_undelivered for the order and money.
+    - FAILED: needs a reason (and a note for "other"); see orders.services.order_close_undelivered for the order and money.
     - CANCELLED: before pickup this is the order's cancellation (order_cancel: stock back, refunds); once the
       goods are on the road it closes the order like a failure.
     With as_rider, the move is refused unless the delivery is still that rider's (it may have been reassigned
@@ -276,49 +274,10 @@ def _record_failure(delivery: Delivery, *, reason: str, note: str) -> str:
 
 
 def _order_close_undelivered(*, order: Order, by: User | None, note: str) -> None:
-    """What a delivery that did not reach the customer (failed, or called off on the road) does to the order.
-
-    A dairy's goods are perishable: whatever was packed for the slot is not put back on sale, so
-    - the order ends CANCELLED, and its stock is NOT returned (unlike order_cancel), nor its slot freed;
-    - what was paid in advance (wallet, card, UPI) is refunded in full to the customer's wallet at once,
-      ready for the next order, instead of waiting days for a card refund;
-    - cash on delivery that was never collected is called off: nothing is owed.
-
-    DESIGN §4's order flow has no way out of OUT_FOR_DELIVERY but DELIVERED, while its delivery flow lets
-    a delivery on the road fail. So this is the one place an order moves OUT_FOR_DELIVERY → CANCELLED,
-    written here with its history row and the same signals order_transition sends.
-    """
-    if order.status in CANCELLABLE:
-        _order_move(order=order, to=OrderStatus.CANCELLED, by=by, note=note)
-    elif order.status == OrderStatus.OUT_FOR_DELIVERY:
-        from_status = order.status
-        order.status = OrderStatus.CANCELLED
-        order.save(update_fields=["status", "updated_at"])
-        OrderStatusHistory.objects.create(
-            order=order, from_status=from_status, to_status=order.status, changed_by=by, note=note[:255]
-        )
-        transaction.on_commit(
-            partial(
-                order_status_changed.send,
-                sender=Order,
-                order_id=order.pk,
-                from_status=from_status,
-                to_status=order.status,
-            )
-        )
-        transaction.on_commit(partial(order_cancelled.send, sender=Order, order_id=order.pk))
-    else:
-        raise DeliveryError(f"Order {order.number} is {order.get_status_display().lower()}; it cannot be closed.")
-    for payment in Payment.objects.select_for_update().filter(order=order).order_by("pk"):
-        if payment.status == PaymentStatus.SUCCESS and payment.refundable_amount > 0:
-            refund_create(
-                payment=payment,
-                amount=payment.refundable_amount,
-                reason=f"Order {order.number} was not delivered",
-                to_wallet=True,
-            )
-        elif payment.status == PaymentStatus.PENDING and payment.method == PaymentMethod.CASH:
-            payment_void_cash(payment=payment, reason="Not delivered; nothing to pay")
+    try:
+        order_close_undelivered(order=order, by=by, note=note)
+    except OrderError as error:
+        raise DeliveryError(str(error)) from error
 
 
 def delivery_cancel_for_order(*, order: Order, by: User | None, note: str) -> Delivery | None:

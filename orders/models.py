@@ -31,6 +31,10 @@ TRANSITIONS = {
 
 CANCELLABLE = frozenset(status for status, moves in TRANSITIONS.items() if OrderStatus.CANCELLED in moves)
 
+# The one move outside TRANSITIONS, and only for order_close_undelivered: a delivery that failed on the road
+# closes its order (DESIGN §4 lets a delivery fail in transit but gives the order no way out but DELIVERED).
+UNDELIVERED_MOVES = {OrderStatus.OUT_FOR_DELIVERY: {OrderStatus.CANCELLED}}
+
 
 def new_order_number() -> str:
     """Short, unguessable and easy to read out on the phone: MS-7K3Q9XPA."""

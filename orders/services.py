@@ -17,10 +17,17 @@ from catalog.models import Product
 from delivery.models import SlotBooking
 from delivery.selectors import zone_for_pincode
 from delivery.slots import DeliverySlot
-from orders.models import TRANSITIONS, Order, OrderLine, OrderStatus, OrderStatusHistory
+from orders.models import CANCELLABLE, TRANSITIONS, UNDELIVERED_MOVES, Order, OrderLine, OrderStatus, OrderStatusHistory
 from orders.signals import order_cancelled, order_confirmed, order_placed, order_status_changed
 from payments.models import ONLINE_METHODS, Payment, PaymentMethod, PaymentStatus
-from payments.services import InsufficientWalletBalance, payment_create, payment_transition, refund_create, wallet_pay
+from payments.services import (
+    InsufficientWalletBalance,
+    payment_create,
+    payment_transition,
+    payment_void_cash,
+    refund_create,
+    wallet_pay,
+)
 
 SIGNAL_FOR_STATUS = {OrderStatus.CONFIRMED: order_confirmed, OrderStatus.CANCELLED: order_cancelled}
 
@@ -53,11 +60,16 @@ class Placement:
     price_changes: list[PriceChange]
 
 
-def order_transition(*, order: Order, to: str, by: User | None = None, note: str = "") -> Order:
-    """Move an order along TRANSITIONS, write its history row and announce it after commit."""
+def order_transition(
+    *, order: Order, to: str, by: User | None = None, note: str = "", undelivered: bool = False
+) -> Order:
+    """Move an order along TRANSITIONS, write its history row and announce it after commit.
+
+    undelivered also allows UNDELIVERED_MOVES (only order_close_undelivered passes it)."""
     with transaction.atomic():
         locked = Order.objects.select_for_update().get(pk=order.pk)
-        if to not in TRANSITIONS[locked.status]:
+        allowed = TRANSITIONS[locked.status] | (UNDELIVERED_MOVES.get(locked.status, set()) if undelivered else set())
+        if to not in allowed:
             raise OrderError(
                 f"Order {locked.number} is {locked.get_status_display().lower()}; "
                 f"it cannot be moved to {OrderStatus(to).label.lower()}."
@@ -107,7 +119,9 @@ def _release_slot(order: Order) -> None:
     )
 
 
-def order_place(*, user: User, cart: Cart, address: Address, slot: DeliverySlot, method: str | None, now=None) -> Placement:
+def order_place(
+    *, user: User, cart: Cart, address: Address, slot: DeliverySlot, method: str | None, now=None
+) -> Placement:
     """Turn the cart into an order in one transaction: stock, slot, payment and cart change together or not at all.
 
     With no method the order waits, CREATED, for order_pay (the API's two steps: create, then pay)."""
@@ -242,7 +256,7 @@ def order_cancel(*, order: Order, by: User | None, reason: str) -> Order:
                     payment=payment, amount=payment.refundable_amount, reason=f"Order {locked.number} cancelled"
                 )
             elif payment.status == PaymentStatus.PENDING and payment.method == PaymentMethod.CASH:
-                _void_cash_payment(payment)
+                payment_void_cash(payment=payment, reason="Order cancelled before delivery")
         order_transition(order=locked, to=OrderStatus.CANCELLED, by=by, note=reason)
         # Its delivery is called off too. Imported here: delivery.services imports this module.
         from delivery.services import delivery_cancel_for_order
@@ -252,11 +266,30 @@ def order_cancel(*, order: Order, by: User | None, reason: str) -> Order:
     return order
 
 
-def _void_cash_payment(payment: Payment) -> None:
-    """Cash that will never be collected: the pending payment fails, quietly (nothing was charged)."""
-    payment.status = PaymentStatus.FAILED
-    payment.failure_reason = "Order cancelled before delivery"
-    payment.save(update_fields=["status", "failure_reason", "updated_at"])
+def order_close_undelivered(*, order: Order, by: User | None, note: str) -> Order:
+    """What a delivery that did not reach the customer (failed, or called off on the road) does to its order.
+
+    A dairy's goods are perishable: whatever was packed for the slot is not put back on sale, so
+    - the order ends CANCELLED, and its stock is NOT returned (unlike order_cancel), nor its slot freed;
+    - what was paid in advance (wallet, card, UPI) is refunded in full to the customer's wallet at once,
+      ready for the next order, instead of waiting days for a card refund;
+    - cash on delivery that was never collected is called off: nothing is owed.
+    Call with the order locked (the delivery's transition does).
+    """
+    if order.status not in CANCELLABLE and order.status not in UNDELIVERED_MOVES:
+        raise OrderError(f"Order {order.number} is {order.get_status_display().lower()}; it cannot be closed.")
+    order_transition(order=order, to=OrderStatus.CANCELLED, by=by, note=note, undelivered=True)
+    for payment in Payment.objects.select_for_update().filter(order=order).order_by("pk"):
+        if payment.status == PaymentStatus.SUCCESS and payment.refundable_amount > 0:
+            refund_create(
+                payment=payment,
+                amount=payment.refundable_amount,
+                reason=f"Order {order.number} was not delivered",
+                to_wallet=True,
+            )
+        elif payment.status == PaymentStatus.PENDING and payment.method == PaymentMethod.CASH:
+            payment_void_cash(payment=payment, reason="Not delivered; nothing to pay")
+    return order
 
 
 def orders_cancel_unpaid(*, now=None) -> int:
@@ -317,10 +350,14 @@ def order_pay(*, order: Order, method: str, by: User) -> Payment:
         if method == PaymentMethod.CASH and pending_cash is not None:
             return pending_cash
         if locked.status != OrderStatus.CREATED or locked.payment_status == PaymentStatus.SUCCESS:
-            raise OrderError(f"Order {locked.number} is {locked.get_status_display().lower()}; there is nothing to pay.")
+            raise OrderError(
+                f"Order {locked.number} is {locked.get_status_display().lower()}; there is nothing to pay."
+            )
         # Switching method: a pending online payment that was never completed is dropped.
         for stale in locked.payments.filter(status=PaymentStatus.PENDING).exclude(method=method):
-            payment_transition(payment=stale, to=PaymentStatus.FAILED, reason=f"Paid by {PaymentMethod(method).label} instead")
+            payment_transition(
+                payment=stale, to=PaymentStatus.FAILED, reason=f"Paid by {PaymentMethod(method).label} instead"
+            )
         locked.payment_method = method
         locked.payment_status = PaymentStatus.PENDING
         locked.save(update_fields=["payment_method", "payment_status", "updated_at"])
@@ -333,7 +370,9 @@ def order_pay(*, order: Order, method: str, by: User) -> Payment:
             locked.save(update_fields=["payment_status", "updated_at"])
             order_transition(order=locked, to=OrderStatus.CONFIRMED, by=by, note="Paid from wallet")
         elif method == PaymentMethod.CASH:
-            payment = payment_create(user=locked.user, amount=locked.total_amount, method=method, order=locked, provider="cash")
+            payment = payment_create(
+                user=locked.user, amount=locked.total_amount, method=method, order=locked, provider="cash"
+            )
             order_transition(order=locked, to=OrderStatus.CONFIRMED, by=by, note="Cash on delivery")
         else:
             payment = order_pending_payment(order=locked)
