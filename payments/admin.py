@@ -1,6 +1,7 @@
-from django.contrib import admin
+from django.contrib import admin, messages
 
 from payments.models import Payment, ProcessedWebhookEvent, Refund, Wallet, WalletEntry
+from payments.services import refunds_retry_failed
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):
@@ -56,6 +57,14 @@ class RefundAdmin(ReadOnlyAdmin):
     list_filter = ["status", "created_at"]
     search_fields = ["payment__order__number", "payment__user__email", "provider_reference"]
     list_select_related = ["payment"]
+    actions = ["retry"]
+
+    @admin.action(description="Send the selected failed refunds again", permissions=["view"])
+    def retry(self, request, queryset):
+        count = refunds_retry_failed(refunds=queryset)
+        self.message_user(
+            request, f"{count} failed refund(s) sent again.", messages.SUCCESS if count else messages.WARNING
+        )
 
 
 class WalletEntryInline(admin.TabularInline):

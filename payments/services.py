@@ -9,6 +9,7 @@ from django_q.tasks import async_task
 
 from accounts.models import User
 from milkshop.money import format_money
+from orders.models import Order
 from payments.gateways import GatewayError, gateway_named, online_gateway
 from payments.models import (
     PAYMENT_TRANSITIONS,
@@ -192,6 +193,11 @@ def refund_complete(*, refund: Refund, provider_reference: str) -> Refund:
     payment.save(update_fields=["refunded_amount", "updated_at"])
     if payment.refunded_amount == payment.amount:
         payment_transition(payment=payment, to=PaymentStatus.REFUNDED)
+        if payment.order_id:
+            # The order shows what became of its money: paid, then refunded.
+            Order.objects.filter(pk=payment.order_id, payment_status=PaymentStatus.SUCCESS).update(
+                payment_status=PaymentStatus.REFUNDED
+            )
     transaction.on_commit(partial(payment_refunded.send, sender=Payment, payment_id=payment.pk, refund_id=refund.pk))
     return refund
 
@@ -208,6 +214,14 @@ def refund_fail(*, refund: Refund, error: str) -> Refund:
     refund.last_error = error[:2000]
     refund.save(update_fields=["status", "last_error", "updated_at"])
     return refund
+
+
+def refunds_retry_failed(*, refunds) -> int:
+    """Send failed refunds again (from the admin); each runs in its own task, outside any lock."""
+    failed = list(refunds.filter(status=RefundStatus.FAILED).values_list("pk", flat=True))
+    for refund_id in failed:
+        async_task("payments.tasks.send_refund", refund_id, task_name=f"refund:{refund_id}")
+    return len(failed)
 
 
 def refund_send(*, refund_id: int) -> Refund:

@@ -119,3 +119,14 @@ def test_packing_moves_a_confirmed_order_on():
     order_transition(order=order, to=OrderStatus.PACKED)
 
     assert order.status == OrderStatus.PACKED
+
+
+def test_a_fully_refunded_order_says_refunded():
+    customer = customer_with_address()
+    fund_wallet(customer, Decimal("100.00"))
+    order = place_order(user=customer, method=PaymentMethod.WALLET)
+
+    order_cancel(order=order, by=customer, reason="Cancelled by the customer")
+
+    order.refresh_from_db()
+    assert order.payment_status == PaymentStatus.REFUNDED
