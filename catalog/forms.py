@@ -1,7 +1,5 @@
 from django import forms
 
-from catalog.selectors import categories_for_shop
-
 
 class CatalogFilterForm(forms.Form):
     q = forms.CharField(
@@ -13,9 +11,9 @@ class CatalogFilterForm(forms.Form):
     category = forms.ChoiceField(label="Category", required=False)
     in_stock = forms.BooleanField(label="In stock only", required=False)
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args, categories, **kwargs):
         super().__init__(*args, **kwargs)
-        self.categories = list(categories_for_shop())
+        self.categories = categories
         self.fields["category"].choices = [("", "All categories")] + [(c.slug, c.name) for c in self.categories]
 
     def filters(self) -> dict:

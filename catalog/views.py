@@ -1,5 +1,3 @@
-from django.conf import settings
-from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.views.decorators.http import require_GET
@@ -7,21 +5,19 @@ from django.views.decorators.vary import vary_on_headers
 
 from cart.forms import AddToCartForm
 from catalog.forms import CatalogFilterForm
-from catalog.selectors import product_for_shop, products_for_catalog
+from catalog.fragments import product_list_html
+from catalog.selectors import catalog_version, categories_for_shop, product_for_shop
 
 
 @require_GET
 @vary_on_headers("HX-Request")
 def catalog(request: HttpRequest) -> HttpResponse:
-    form = CatalogFilterForm(request.GET)
-    products = products_for_catalog(**form.filters())
-    page = Paginator(products, settings.CATALOG_PAGE_SIZE).get_page(request.GET.get("page"))
-    query = request.GET.copy()
-    query.pop("page", None)
-    context = {"form": form, "page": page, "query": query.urlencode()}
+    version = catalog_version()
+    form = CatalogFilterForm(request.GET, categories=categories_for_shop(version=version))
+    product_list = product_list_html(request, form.filters(), version=version)
     if request.htmx and not request.htmx.history_restore_request:
-        return render(request, "catalog/catalog.html#product-list", context)
-    return render(request, "catalog/catalog.html", context)
+        return HttpResponse(product_list)
+    return render(request, "catalog/catalog.html", {"form": form, "product_list": product_list})
 
 
 @require_GET

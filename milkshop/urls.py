@@ -17,6 +17,7 @@ urlpatterns = [
     path("", include("delivery.urls")),
     path("subscriptions/", include("subscriptions.urls")),
     path("healthz", views.healthz, name="healthz"),
+    path("ping", views.ping, name="ping"),
     path("api/", api.urls),
     path("_allauth/", include("allauth.headless.urls")),
     path("accounts/", include("allauth.urls")),

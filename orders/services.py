@@ -248,7 +248,7 @@ def order_cancel(*, order: Order, by: User | None, reason: str) -> Order:
         lines = list(locked.lines.exclude(product=None))
         _locked_products([line.product_id for line in lines])
         for line in lines:
-            Product.objects.filter(pk=line.product_id).update(stock=F("stock") + line.qty)
+            Product.objects.filter(pk=line.product_id).update(stock=F("stock") + line.qty, updated_at=timezone.now())
         _release_slot(locked)
         for payment in Payment.objects.select_for_update().filter(order=locked).order_by("pk"):
             if payment.status == PaymentStatus.SUCCESS and payment.refundable_amount > 0:

@@ -181,7 +181,7 @@ def _generate_chunk(subscription_ids: list[int], day: date, report: GenerationRe
         deliveries_create_for_orders(orders=orders)
         for pk, product in products.items():
             if used := product.stock - stock[pk]:
-                Product.objects.filter(pk=pk).update(stock=F("stock") - used)
+                Product.objects.filter(pk=pk).update(stock=F("stock") - used, updated_at=timezone.now())
         for slot, count in Counter(order.delivery_slot for order in orders).items():
             SlotBooking.objects.get_or_create(date=day, slot=slot)
             SlotBooking.objects.filter(date=day, slot=slot).update(booked=F("booked") + count)

@@ -1,3 +1,5 @@
+from decimal import Decimal
+
 import pytest
 from django.urls import reverse
 
@@ -126,3 +128,37 @@ def test_catalog_page_queries_do_not_grow_with_products(client, django_assert_ma
         response = client.get(CATALOG)
 
     assert response.status_code == 200
+
+
+def test_the_cached_product_list_follows_price_and_stock_changes(client):
+    milk = ProductFactory(name="Cow Milk", price=Decimal("32.00"), stock=3)
+    assert "₹32.00" in client.get(CATALOG).content.decode()
+
+    milk.price = Decimal("35.00")
+    milk.save()
+    assert "₹35.00" in client.get(CATALOG).content.decode()
+
+    from orders.tests.factories import place_order
+
+    place_order(lines=[(milk, 3)])
+    assert "Out of stock" in client.get(CATALOG).content.decode()
+
+
+def test_each_visitor_gets_their_own_csrf_token_in_the_cached_list(client):
+    from django.test import Client
+
+    ProductFactory(name="Cow Milk")
+    first = client.get(CATALOG)
+    other = Client()
+    second = other.get(CATALOG)
+
+    def token(response):
+        import re
+
+        return re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', response.content.decode()).group(1)
+
+    assert token(first) != token(second)
+    assert "csrf-token-of-this-request" not in second.content.decode()
+    product = ProductFactory._meta.model.objects.get()
+    add = other.post(reverse("cart:add", args=[product.pk]), {"qty": "1", "csrfmiddlewaretoken": token(second)})
+    assert add.status_code == 302
