@@ -63,6 +63,7 @@ INSTALLED_APPS = [
     "allauth",
     "allauth.account",
     "allauth.headless",
+    "milkshop.observability",
     "milkshop",
     "accounts",
     "catalog",
@@ -76,6 +77,8 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # First: the request id and timing cover every other middleware (see README, "Observability").
+    "milkshop.observability.middleware.RequestObservabilityMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -134,6 +137,8 @@ else:
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     DATABASES["default"]["OPTIONS"] = SQLITE_OPTIONS
     DATABASES["default"]["CONN_MAX_AGE"] = 0
+    # Tests use a file too (never memory): worker processes and threads must share the test database.
+    DATABASES["default"].setdefault("TEST", {"NAME": f"{DATABASES['default']['NAME']}-test"})
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # Cache and task queue: local memory and the ORM broker unless REDIS_URL is set.
@@ -278,13 +283,33 @@ CSRF_COOKIE_SECURE = not DEBUG
 SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
 
+# /metrics (Prometheus) answers staff and these addresses or CIDR networks (REMOTE_ADDR only); others get a 404.
+METRICS_ALLOWED_IPS = env_list("METRICS_ALLOWED_IPS", "127.0.0.1,::1" if DEBUG else "")
+
+# Logs go to stdout, one JSON object per line in production (LOG_FORMAT=json), readable lines while
+# developing (LOG_FORMAT=text). Every record carries the request id (see README, "Observability").
+LOG_FORMAT = env_str("LOG_FORMAT", "text" if DEBUG else "json")
+if LOG_FORMAT not in {"json", "text"}:
+    raise ImproperlyConfigured(f"LOG_FORMAT must be 'json' or 'text', not {LOG_FORMAT!r}.")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "filters": {"request_id": {"()": "milkshop.observability.logs.RequestIdFilter"}},
+    "formatters": {
+        "json": {"()": "milkshop.observability.logs.JsonFormatter"},
+        "text": {"()": "milkshop.observability.logs.TextFormatter"},
+    },
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "stream": "ext://sys.stdout",
+            "filters": ["request_id"],
+            "formatter": LOG_FORMAT,
+        }
+    },
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
     "loggers": {
-        "django_q": {"level": env_str("Q_LOG_LEVEL", "INFO")},
+        "django-q": {"level": env_str("Q_LOG_LEVEL", "INFO")},
         "weasyprint": {"level": "WARNING"},
         "fontTools": {"level": "WARNING"},
     },

@@ -5,6 +5,7 @@ from django.urls import include, path
 
 from milkshop import views
 from milkshop.api import api
+from milkshop.observability import views as observability_views
 
 admin.site.site_header = "Milkshop administration"
 admin.site.site_title = "Milkshop admin"
@@ -18,6 +19,7 @@ urlpatterns = [
     path("subscriptions/", include("subscriptions.urls")),
     path("healthz", views.healthz, name="healthz"),
     path("ping", views.ping, name="ping"),
+    path("metrics", observability_views.metrics, name="metrics"),
     path("api/", api.urls),
     path("_allauth/", include("allauth.headless.urls")),
     path("accounts/", include("allauth.urls")),
