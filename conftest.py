@@ -36,3 +36,17 @@ def _fresh_cache():
 
     cache.clear()
     yield
+
+
+@pytest.fixture
+def staff(client, db):
+    """A member of the Staff group, signed in on the test client."""
+    from django.contrib.auth.models import Group
+
+    from accounts.models import STAFF_GROUP
+    from accounts.tests.factories import UserFactory
+
+    user = UserFactory(is_staff=True)
+    user.groups.add(Group.objects.get_or_create(name=STAFF_GROUP)[0])
+    client.force_login(user)
+    return user

@@ -42,6 +42,21 @@ def new_order_number() -> str:
     return "MS-" + "".join(secrets.choice(alphabet) for _ in range(8))
 
 
+def delivery_snapshot(*, user, address) -> dict:
+    """Order fields that keep where to deliver as it was when the order was made."""
+    return {
+        "recipient_name": user.name,
+        "recipient_phone": user.phone,
+        "address_line1": address.line1,
+        "address_line2": address.line2,
+        "area": address.area,
+        "city": address.city,
+        "pincode": address.pincode,
+        "landmark": address.landmark,
+        "instructions": address.instructions,
+    }
+
+
 class Order(models.Model):
     number = models.CharField(max_length=20, unique=True, default=new_order_number, editable=False)
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="orders")

@@ -17,7 +17,16 @@ from catalog.models import Product
 from delivery.models import SlotBooking
 from delivery.selectors import zone_for_pincode
 from delivery.slots import DeliverySlot
-from orders.models import CANCELLABLE, TRANSITIONS, UNDELIVERED_MOVES, Order, OrderLine, OrderStatus, OrderStatusHistory
+from orders.models import (
+    CANCELLABLE,
+    TRANSITIONS,
+    UNDELIVERED_MOVES,
+    Order,
+    OrderLine,
+    OrderStatus,
+    OrderStatusHistory,
+    delivery_snapshot,
+)
 from orders.signals import order_cancelled, order_confirmed, order_placed, order_status_changed
 from payments.models import ONLINE_METHODS, Payment, PaymentMethod, PaymentStatus
 from payments.services import (
@@ -163,15 +172,7 @@ def order_place(
             delivery_date=slot.date,
             delivery_slot=slot.name,
             zone=zone,
-            recipient_name=user.name,
-            recipient_phone=user.phone,
-            address_line1=address.line1,
-            address_line2=address.line2,
-            area=address.area,
-            city=address.city,
-            pincode=address.pincode,
-            landmark=address.landmark,
-            instructions=address.instructions,
+            **delivery_snapshot(user=user, address=address),
         )
         price_changes = []
         for item in items:

@@ -14,7 +14,7 @@ from django.utils import timezone
 from catalog.models import Product
 from delivery.models import SlotBooking
 from delivery.services import deliveries_create_for_orders
-from orders.models import Order, OrderLine, OrderStatus, OrderStatusHistory, new_order_number
+from orders.models import Order, OrderLine, OrderStatus, OrderStatusHistory, delivery_snapshot, new_order_number
 from payments.models import Payment, PaymentMethod, PaymentStatus, Wallet, WalletEntry, WalletEntryKind
 from subscriptions.models import (
     LowBalanceWarning,
@@ -104,7 +104,6 @@ def _locked_balances(user_ids: list[int]) -> dict[int, Decimal]:
 
 
 def _order_for(subscription: Subscription, qty: int, product: Product, day: date) -> Order:
-    address = subscription.address
     prepaid = subscription.payment_method == PaymentMethod.WALLET
     return Order(
         number=new_order_number(),
@@ -117,15 +116,7 @@ def _order_for(subscription: Subscription, qty: int, product: Product, day: date
         delivery_date=day,
         delivery_slot=subscription.slot,
         zone_id=subscription.zone_id,
-        recipient_name=subscription.user.name,
-        recipient_phone=subscription.user.phone,
-        address_line1=address.line1,
-        address_line2=address.line2,
-        area=address.area,
-        city=address.city,
-        pincode=address.pincode,
-        landmark=address.landmark,
-        instructions=address.instructions,
+        **delivery_snapshot(user=subscription.user, address=subscription.address),
     )
 
 

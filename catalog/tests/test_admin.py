@@ -1,8 +1,6 @@
 import pytest
-from django.contrib.auth.models import Group
 from django.urls import reverse
 
-from accounts.models import STAFF_GROUP
 from accounts.tests.factories import UserFactory
 from catalog.models import Product
 from catalog.tests.factories import ProductFactory
@@ -10,14 +8,6 @@ from catalog.tests.factories import ProductFactory
 pytestmark = pytest.mark.django_db
 
 CHANGELIST = reverse("admin:catalog_product_changelist")
-
-
-@pytest.fixture
-def staff(client):
-    user = UserFactory(is_staff=True)
-    user.groups.add(Group.objects.get(name=STAFF_GROUP))
-    client.force_login(user)
-    return user
 
 
 def changelist_edit(client, products, **fields):

@@ -3,11 +3,8 @@
 from decimal import Decimal
 
 import pytest
-from django.contrib.auth.models import Group
 from django.urls import reverse
 
-from accounts.models import STAFF_GROUP
-from accounts.tests.factories import UserFactory
 from delivery.models import Delivery, DeliveryStatus, FailureReason
 from delivery.services import delivery_assign
 from delivery.slots import upcoming_slots
@@ -19,14 +16,6 @@ from payments.models import PaymentMethod, PaymentStatus
 pytestmark = pytest.mark.django_db
 
 CHANGELIST = reverse("admin:delivery_delivery_changelist")
-
-
-@pytest.fixture
-def staff(client):
-    user = UserFactory(is_staff=True)
-    user.groups.add(Group.objects.get(name=STAFF_GROUP))
-    client.force_login(user)
-    return user
 
 
 def act(client, action: str, deliveries, **fields):

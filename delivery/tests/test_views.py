@@ -5,12 +5,10 @@ import io
 from decimal import Decimal
 
 import pytest
-from django.contrib.auth.models import Group
 from django.db.models import Sum
 from django.urls import reverse
 from django.utils import timezone
 
-from accounts.models import STAFF_GROUP
 from accounts.tests.factories import UserFactory
 from catalog.tests.factories import ProductFactory
 from delivery.models import Delivery, DeliveryStatus, FailureReason
@@ -36,14 +34,6 @@ def move_url(delivery) -> str:
 @pytest.fixture
 def ravi(client):
     user = rider(name="Ravi Kumar")
-    client.force_login(user)
-    return user
-
-
-@pytest.fixture
-def staff(client):
-    user = UserFactory(is_staff=True)
-    user.groups.add(Group.objects.get(name=STAFF_GROUP))
     client.force_login(user)
     return user
 

@@ -1,9 +1,6 @@
 import pytest
-from django.contrib.auth.models import Group
 from django.urls import reverse
 
-from accounts.models import STAFF_GROUP
-from accounts.tests.factories import UserFactory
 from orders.models import OrderStatus
 from orders.tests.factories import place_order
 from payments.models import PaymentMethod
@@ -11,14 +8,6 @@ from payments.models import PaymentMethod
 pytestmark = pytest.mark.django_db
 
 CHANGELIST = reverse("admin:orders_order_changelist")
-
-
-@pytest.fixture
-def staff(client):
-    user = UserFactory(is_staff=True)
-    user.groups.add(Group.objects.get(name=STAFF_GROUP))
-    client.force_login(user)
-    return user
 
 
 def test_staff_find_orders_by_number_email_and_phone(client, staff):
