@@ -47,5 +47,12 @@ browser:
 		echo "Installing Debian's chromium for the browser tests"; \
 		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; fi
 
+# Benchmarks need PostgreSQL (BENCH_DATABASE_URL) and wrk; each builds and drops its own throwaway database.
+BENCH_DATABASE_URL ?= postgresql://postgres@127.0.0.1:5432/milkshop_bench
+bench: setup
+	@command -v wrk >/dev/null || { echo "Installing wrk for the page benchmarks"; apt-get update -qq && apt-get install -y -qq wrk >/dev/null; }
+	DATABASE_URL=$(BENCH_DATABASE_URL) LOG_LEVEL=WARNING $(PY) -m bench.pages
+	DATABASE_URL=$(BENCH_DATABASE_URL) LOG_LEVEL=WARNING $(PY) -m bench.subscriptions 10000
+
 clean:
 	rm -rf $(VENV) staticfiles .pytest_cache test-db.sqlite3*

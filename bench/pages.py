@@ -19,11 +19,15 @@ import subprocess
 import sys
 import threading
 import time
+from collections import Counter
 from datetime import timedelta
 from decimal import Decimal
 from pathlib import Path
 
+# The server and this process must share the secret: sessions made here are signed and hashed with it.
+BENCH_SECRET_KEY = "bench-only-" + "k" * 60
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "milkshop.settings")
+os.environ["SECRET_KEY"] = BENCH_SECRET_KEY
 
 import django  # noqa: E402
 
@@ -172,7 +176,7 @@ def checkout_rate(base: str, customers: list, seconds: int) -> tuple[int, int, f
 
     slot = upcoming_slots()[0].key
     product_ids = list(Product.objects.filter(is_active=True).order_by("pk").values_list("pk", flat=True)[:50])
-    placed, failed = [0], [0]
+    placed, failed = [0], Counter()
     lock = threading.Lock()
     deadline = time.monotonic() + seconds
 
@@ -200,7 +204,7 @@ def checkout_rate(base: str, customers: list, seconds: int) -> tuple[int, int, f
                 if answer.status_code == 302 and "/orders/" in answer.headers.get("Location", ""):
                     placed[0] += 1
                 else:
-                    failed[0] += 1
+                    failed[f"{answer.status_code} {answer.headers.get('Location', '')}".strip()] += 1
 
     threads = [threading.Thread(target=shop, args=customer) for customer in customers]
     started = time.monotonic()
@@ -208,7 +212,7 @@ def checkout_rate(base: str, customers: list, seconds: int) -> tuple[int, int, f
         thread.start()
     for thread in threads:
         thread.join()
-    return placed[0], failed[0], placed[0] / (time.monotonic() - started)
+    return placed[0], failed, placed[0] / (time.monotonic() - started)
 
 
 def main():
@@ -247,7 +251,7 @@ def main():
         env = {
             **os.environ,
             "DEBUG": "false",
-            "SECRET_KEY": "bench-" + "x" * 60,
+            "SECRET_KEY": BENCH_SECRET_KEY,
             "ALLOWED_HOSTS": "127.0.0.1,localhost",
             "EMAIL_HOST": "localhost",
             "SECURE_SSL_REDIRECT": "false",
@@ -306,7 +310,8 @@ def main():
             print(
                 f"{label:<28} {result['rps']:>8.0f} {result['p50']:>8.1f} {result['p95']:>8.1f} {ratio:>10.0%} {result['errors'] + result['non2xx']:>7}"
             )
-        print(f"\ncheckout, 10 customers at once: {rate:.1f} orders/s ({placed} placed, {failed} refused or failed)")
+        refused = ", ".join(f"{count} × {what}" for what, count in failed.most_common(3)) or "none"
+        print(f"\ncheckout, 10 customers at once: {rate:.1f} orders/s ({placed} placed; not placed: {refused})")
     finally:
         if server is not None:
             os.killpg(server.pid, signal.SIGTERM)
