@@ -1,9 +1,10 @@
 from datetime import datetime
 
+from allauth.account.adapter import get_adapter
 from allauth.core import ratelimit
 from allauth.headless.tokens.strategies.jwt import internal as jwt_tokens
 from allauth.headless.tokens.strategies.jwt.strategy import JWTTokenStrategy
-from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY, authenticate
+from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
 from django.contrib.auth.password_validation import validate_password
 from django.contrib.sessions.backends.db import SessionStore
 from django.core.exceptions import ValidationError
@@ -144,14 +145,13 @@ def register(request: HttpRequest, payload: RegisterIn):
 
 @router.post("/user/login", response={200: TokenOut, **COMMON_ERRORS}, by_alias=True, summary="Get an access token")
 def login(request: HttpRequest, payload: LoginIn):
-    key = payload.email.lower()
-    if not ratelimit.consume(request, action="login_failed", key=key, dry_run=True):
-        raise ApiError(429, "rate_limited", "Too many failed attempts. Try again in a few minutes.")
-    user = authenticate(request, email=key, password=payload.password)
+    # Through allauth's adapter, as the log-in form and the admin: one count of failed attempts per account.
+    try:
+        user = get_adapter(request).authenticate(request, email=payload.email.lower(), password=payload.password)
+    except ValidationError as error:  # allauth's "too_many_login_attempts"
+        raise ApiError(429, "rate_limited", "Too many failed attempts. Try again in a few minutes.") from error
     if user is None:
-        ratelimit.consume(request, action="login_failed", key=key)
         raise ApiError(401, "invalid_credentials", "The email address and/or password you specified are not correct.")
-    ratelimit.clear(request, action="login_failed", key=key)
     return _tokens_for(request, user)
 
 

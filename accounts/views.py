@@ -1,7 +1,8 @@
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_http_methods, require_POST
 from django_htmx.http import retarget
@@ -78,7 +79,8 @@ def _address_edit(request: HttpRequest, address: Address | None) -> HttpResponse
         if request.htmx:
             return _address_list(request, notice)
         messages.success(request, notice)
-        return redirect(_safe_next(request) or "accounts:profile")
+        # Not redirect(next): it would look up a next of "home" as a view name and fail (500).
+        return HttpResponseRedirect(_safe_next(request) or reverse("accounts:profile"))
     return _address_form_response(request, form, address)
 
 

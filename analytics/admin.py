@@ -5,12 +5,12 @@ from analytics.models import AnalyticsEvent
 
 @admin.register(AnalyticsEvent)
 class AnalyticsEventAdmin(admin.ModelAdmin):
-    list_display = ["timestamp", "event_type", "user"]
+    list_display = ["timestamp", "event_type", "user", "order"]
     list_filter = ["event_type", "timestamp"]
-    search_fields = ["user__email", "event_id"]
+    search_fields = ["user__email", "order__number", "event_id"]
     date_hierarchy = "timestamp"
-    list_select_related = ["user"]
-    readonly_fields = ["event_id", "event_type", "user", "timestamp", "details"]
+    list_select_related = ["user", "order"]
+    readonly_fields = ["event_id", "event_type", "user", "order", "timestamp", "details"]
 
     def has_add_permission(self, request):
         return False

@@ -99,7 +99,9 @@ def _subscription_owner(subscription_id: int) -> int | None:
 @receiver(subscription_created, dispatch_uid="analytics.subscription_created")
 def on_subscription_created(sender, subscription_id: int, **kwargs):
     enqueue_event(
-        EventType.SUBSCRIPTION_CREATED, user_id=_subscription_owner(subscription_id), details={"subscription_id": subscription_id}
+        EventType.SUBSCRIPTION_CREATED,
+        user_id=_subscription_owner(subscription_id),
+        details={"subscription_id": subscription_id},
     )
 
 

@@ -34,15 +34,30 @@ def populate(count: int):
     zone = DeliveryZone.objects.create(name="Bench zone", pincodes="560034")
     category = Category.objects.create(name="Milk", slug="milk")
     products = Product.objects.bulk_create(
-        Product(name=f"Milk {n}", slug=f"milk-{n}", category=category, unit="1 L", price=Decimal("60.00"), stock=10**7, subscribable=True)
+        Product(
+            name=f"Milk {n}",
+            slug=f"milk-{n}",
+            category=category,
+            unit="1 L",
+            price=Decimal("60.00"),
+            stock=10**7,
+            subscribable=True,
+        )
         for n in range(20)
     )
-    users = User.objects.bulk_create(User(email=f"bench{n}@example.in", name=f"Customer {n}", phone="+919800000000") for n in range(count))
+    users = User.objects.bulk_create(
+        User(email=f"bench{n}@example.in", name=f"Customer {n}", phone="+919800000000") for n in range(count)
+    )
     addresses = Address.objects.bulk_create(
-        Address(user=user, line1="1 Bench Road", area="Koramangala", city="Bengaluru", pincode="560034", is_default=True) for user in users
+        Address(
+            user=user, line1="1 Bench Road", area="Koramangala", city="Bengaluru", pincode="560034", is_default=True
+        )
+        for user in users
     )
     wallets = Wallet.objects.bulk_create(Wallet(user=user) for user in users)
-    WalletEntry.objects.bulk_create(WalletEntry(wallet=wallet, kind=WalletEntryKind.TOPUP, amount=Decimal("5000.00")) for wallet in wallets)
+    WalletEntry.objects.bulk_create(
+        WalletEntry(wallet=wallet, kind=WalletEntryKind.TOPUP, amount=Decimal("5000.00")) for wallet in wallets
+    )
     start = timezone.localdate() + timedelta(days=2)
     frequencies = [Frequency.DAILY, Frequency.DAILY, Frequency.ALTERNATE_DAYS, Frequency.WEEKLY]
     Subscription.objects.bulk_create(
@@ -93,7 +108,9 @@ def main():
 
         print(f"database              {connection.vendor} ({connection.settings_dict['NAME']})")
         print(f"subscriptions         {args.count:,} (set-up {populate_seconds:.1f} s)")
-        print(f"orders created        {report.created:,}  (missed: {sum(report.missed.values())}, failed: {report.failed})")
+        print(
+            f"orders created        {report.created:,}  (missed: {sum(report.missed.values())}, failed: {report.failed})"
+        )
         print(f"generation time       {seconds:.2f} s")
         print(f"orders per second     {report.created / seconds:,.0f}")
         print(f"peak Python memory    {peak / 2**20:.1f} MiB (traced over the next day's {next_day.created:,} orders)")

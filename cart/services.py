@@ -37,9 +37,16 @@ def _check_quantity(product: Product, qty: int, *, already: int = 0) -> None:
         raise CartError(f"You can order at most {settings.CART_MAX_LINE_QTY} of one product.{in_cart}")
 
 
+def _lock_cart(cart: Cart) -> None:
+    """The cart's row first, as order_place takes it: changes to one cart queue here, so two adds of a new product
+    never both create its line, and a change and a checkout never lock the cart and its lines in opposite orders."""
+    Cart.objects.select_for_update().get(pk=cart.pk)
+
+
 @transaction.atomic
 def cart_add_item(*, cart: Cart, product: Product, qty: int) -> CartItem:
     """Add qty units to the cart (on top of what is there); refused whole if the result is not allowed."""
+    _lock_cart(cart)
     product = Product.objects.get(pk=product.pk)
     item = CartItem.objects.select_for_update().filter(cart=cart, product=product).first()
     already = item.qty if item else 0
@@ -58,6 +65,7 @@ def cart_add_item(*, cart: Cart, product: Product, qty: int) -> CartItem:
 @transaction.atomic
 def cart_set_quantity(*, cart: Cart, product: Product, qty: int) -> CartItem:
     """Set a line's quantity; the line must already be in the cart."""
+    _lock_cart(cart)
     product = Product.objects.get(pk=product.pk)
     item = CartItem.objects.select_for_update().get(cart=cart, product=product)
     _check_quantity(product, qty)

@@ -1,5 +1,5 @@
 from django.contrib import messages
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET, require_POST
@@ -20,7 +20,7 @@ def _first_error(form: QuantityForm) -> str:
 def _back_or_cart(request: HttpRequest) -> HttpResponse:
     next_url = request.POST.get("next", "")
     if url_has_allowed_host_and_scheme(next_url, allowed_hosts={request.get_host()}, require_https=request.is_secure()):
-        return redirect(next_url)
+        return HttpResponseRedirect(next_url)  # not redirect(): it would look up "next=milk" as a view name (500)
     return redirect("cart:detail")
 
 

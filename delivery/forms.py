@@ -1,3 +1,5 @@
+from datetime import date
+
 from django import forms
 from django.utils import timezone
 
@@ -9,8 +11,10 @@ class DayForm(forms.Form):
     date = forms.DateField(required=False, widget=forms.DateInput(attrs={"type": "date"}), label="Day")
 
     def day(self):
-        """The day asked for, or today when none (or nonsense) was given."""
-        if self.is_valid() and self.cleaned_data["date"]:
+        """The day asked for, or today when none (or nonsense) was given.
+
+        The first and last days a date can hold are nonsense too: the page links the day before and after."""
+        if self.is_valid() and self.cleaned_data["date"] and date.min < self.cleaned_data["date"] < date.max:
             return self.cleaned_data["date"]
         return timezone.localdate()
 

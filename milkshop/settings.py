@@ -63,7 +63,6 @@ INSTALLED_APPS = [
     "allauth",
     "allauth.account",
     "allauth.headless",
-    "milkshop.observability",
     "milkshop",
     "accounts",
     "catalog",
@@ -74,12 +73,14 @@ INSTALLED_APPS = [
     "subscriptions",
     "analytics",
     "notifications",
+    "milkshop.observability",
 ]
 
 MIDDLEWARE = [
     # First: the request id and timing cover every other middleware (see README, "Observability").
     "milkshop.observability.middleware.RequestObservabilityMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    "milkshop.middleware.RejectNulBytesMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -143,23 +144,40 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # Cache and task queue: local memory and the ORM broker unless REDIS_URL is set.
 REDIS_URL = env_str("REDIS_URL")
+# A task running longer than `timeout` is killed; one not acknowledged within `retry` (its worker died) is
+# delivered again, up to `max_attempts` runs. A task that raises stays queued for another run
+# (ack_failures off) unless it was enqueued with ack_failure=True, as notification sends are: they retry with
+# their own backoff (notifications/services.py). Failures are always kept; save_limit bounds successes.
 Q_CLUSTER = {
     "name": "milkshop",
     "workers": int(env_str("Q_WORKERS", "2")),
-    "timeout": 60,
-    "retry": 120,
+    "timeout": int(env_str("Q_TIMEOUT", "60")),
+    "retry": int(env_str("Q_RETRY", "120")),
     "max_attempts": 3,
+    "ack_failures": False,
     "poll": 0.5,
     "catch_up": False,
     "save_limit": 1000,
     "sync": TESTING,
 }
 if REDIS_URL:
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}}
+    # The cache only holds what can be rebuilt, so by default a dead Redis costs cache hits (and rate limits), not
+    # pages: milkshop.cache logs and swallows connection errors. CACHE_FAIL_SOFT=false makes them raise instead.
+    CACHES = {
+        "default": {
+            "BACKEND": "milkshop.cache.FailSoftRedisCache"
+            if env_bool("CACHE_FAIL_SOFT", default=True)
+            else "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": REDIS_URL,
+            "OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 2},
+        }
+    }
     Q_CLUSTER["redis"] = REDIS_URL
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
     Q_CLUSTER["orm"] = "default"
+if Q_CLUSTER["retry"] <= Q_CLUSTER["timeout"]:
+    raise ImproperlyConfigured("Q_RETRY must be greater than Q_TIMEOUT, or a slow task would run twice at once.")
 
 AUTH_USER_MODEL = "accounts.User"
 AUTHENTICATION_BACKENDS = [
@@ -203,6 +221,19 @@ CURRENCY = env_str("CURRENCY", "INR")
 CURRENCY_SYMBOL = env_str("CURRENCY_SYMBOL", "₹")
 MONEY_PLACES = Decimal("0.01")
 SHOP_NAME = "Milkshop"
+# Where the shop is reached from outside, for links in emails and SMS (no trailing slash). In production it
+# defaults to https:// and the first of ALLOWED_HOSTS.
+SITE_URL = env_str("SITE_URL").rstrip("/")
+if not SITE_URL:
+    _first_host = ALLOWED_HOSTS[0].lstrip(".") if ALLOWED_HOSTS else ""
+    if DEBUG:
+        SITE_URL = "http://localhost:8000"
+    elif _first_host and _first_host != "*":
+        SITE_URL = f"https://{_first_host}"
+    else:
+        raise ImproperlyConfigured(
+            "SITE_URL must be set when ALLOWED_HOSTS starts with '*' (see README, 'Environment')."
+        )
 CATALOG_PAGE_SIZE = 12
 CART_MAX_LINE_QTY = int(env_str("CART_MAX_LINE_QTY", "20"))
 
@@ -227,8 +258,26 @@ WHITENOISE_USE_FINDERS = DEBUG or TESTING
 STATICFILES_DIRS = [BASE_DIR / "static"]
 MEDIA_URL = "media/"
 MEDIA_ROOT = Path(env_str("MEDIA_ROOT", str(BASE_DIR / "media")))
+# Staff reports (analytics) are private: a folder outside MEDIA_ROOT, or an S3 bucket once REPORTS_S3_BUCKET is set
+# (credentials from the usual AWS variables or the instance's role).
+REPORTS_ROOT = Path(env_str("REPORTS_ROOT", str(BASE_DIR / "reports")))
+REPORTS_S3_BUCKET = env_str("REPORTS_S3_BUCKET")
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "reports": {
+        "BACKEND": "storages.backends.s3.S3Storage",
+        "OPTIONS": {
+            "bucket_name": REPORTS_S3_BUCKET,
+            "location": env_str("REPORTS_S3_PREFIX", "reports"),
+            "region_name": env_str("AWS_S3_REGION_NAME") or None,
+            "endpoint_url": env_str("AWS_S3_ENDPOINT_URL") or None,
+            "default_acl": "private",
+            "querystring_auth": True,
+            "file_overwrite": True,
+        },
+    }
+    if REPORTS_S3_BUCKET
+    else {"BACKEND": "django.core.files.storage.FileSystemStorage", "OPTIONS": {"location": REPORTS_ROOT}},
     "staticfiles": {
         "BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"
         if DEBUG or TESTING
@@ -260,6 +309,25 @@ else:
 MAILERS = {"default": _mailer}
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "Milkshop <hello@milkshop.localhost>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
+
+# SMS: printed to the console in development, sent through Twilio once its three variables are set, and
+# off (no SMS at all) in production without them. SMS_BACKEND names another backend class.
+TWILIO_ACCOUNT_SID = env_str("TWILIO_ACCOUNT_SID")
+TWILIO_AUTH_TOKEN = env_str("TWILIO_AUTH_TOKEN")
+TWILIO_FROM_NUMBER = env_str("TWILIO_FROM_NUMBER")
+TWILIO_API_BASE = env_str("TWILIO_API_BASE", "https://api.twilio.com")
+if TWILIO_ACCOUNT_SID and not (TWILIO_AUTH_TOKEN and TWILIO_FROM_NUMBER):
+    raise ImproperlyConfigured("TWILIO_AUTH_TOKEN and TWILIO_FROM_NUMBER must be set with TWILIO_ACCOUNT_SID.")
+SMS_BACKEND = env_str("SMS_BACKEND") or (
+    "notifications.sms.TwilioSmsBackend"
+    if TWILIO_ACCOUNT_SID
+    else "notifications.sms.ConsoleSmsBackend"
+    if DEBUG
+    else ""
+)
+# A failed email or SMS is tried again after 1, 5, 25 … minutes, NOTIFICATION_MAX_ATTEMPTS times in all.
+NOTIFICATION_MAX_ATTEMPTS = int(env_str("NOTIFICATION_MAX_ATTEMPTS", "5"))
+NOTIFICATION_RETRY_SECONDS = 60
 
 # Content Security Policy: no inline scripts or styles anywhere.
 SECURE_CSP = {
@@ -318,3 +386,9 @@ LOGGING = {
 if TESTING:
     # Hashing cost is irrelevant in tests and dominates their run time.
     PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    # Like Django's test email outbox: SMS land in notifications.sms.outbox (tests that need Twilio set it).
+    SMS_BACKEND = "notifications.sms.LocmemSmsBackend"
+    STORAGES["reports"] = {
+        "BACKEND": "django.core.files.storage.FileSystemStorage",
+        "OPTIONS": {"location": BASE_DIR / "test-reports"},
+    }

@@ -17,6 +17,8 @@ urlpatterns = [
     path("payments/", include("payments.urls")),
     path("", include("delivery.urls")),
     path("subscriptions/", include("subscriptions.urls")),
+    path("notifications/", include("notifications.urls")),
+    path("staff/reports/", include("analytics.urls")),
     path("healthz", views.healthz, name="healthz"),
     path("ping", views.ping, name="ping"),
     path("metrics", observability_views.metrics, name="metrics"),

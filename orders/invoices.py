@@ -1,5 +1,7 @@
 """Invoice PDFs: rendered once from an HTML template with WeasyPrint, then kept in the media storage."""
 
+import secrets
+
 from django.conf import settings
 from django.core.files.base import ContentFile
 from django.db.models.fields.files import FieldFile
@@ -16,8 +18,13 @@ def invoice_pdf(*, order: Order) -> bytes:
 
 
 def order_invoice_file(*, order: Order) -> FieldFile:
-    """The stored invoice, made on first request."""
+    """The stored invoice, made on first request.
+
+    It lies in the media storage, which is served to anyone for the product pictures, so its name carries a random
+    part: knowing an order's number (read out on the phone, printed on manifests) must not lead to its invoice.
+    """
     if not order.invoice:
-        order.invoice.save(f"invoice-{order.number}.pdf", ContentFile(invoice_pdf(order=order)), save=False)
+        name = f"invoice-{order.number}-{secrets.token_urlsafe(24)}.pdf"
+        order.invoice.save(name, ContentFile(invoice_pdf(order=order)), save=False)
         Order.objects.filter(pk=order.pk).update(invoice=order.invoice.name)
     return order.invoice

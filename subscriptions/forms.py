@@ -1,13 +1,28 @@
-from datetime import timedelta
+from datetime import date, timedelta
 
 from django import forms
 from django.conf import settings
+from django.core.exceptions import ValidationError
 
 from accounts.models import Address
 from orders.forms import AddressChoiceField
 from subscriptions.models import SUBSCRIPTION_PAYMENT_METHODS, WEEKDAY_NAMES, Frequency
 
 DATE_INPUT = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+# The dates a customer can mean. Near the calendar's ends (year 1, year 9999) the schedule's day-before and
+# month-ahead arithmetic overflows (a server error), so dates outside these are refused as typos.
+EARLIEST, LATEST = date(2000, 1, 1), date(2099, 12, 31)
+
+
+def plausible(day: date) -> bool:
+    return EARLIEST <= day <= LATEST
+
+
+class DateField(forms.DateField):
+    def validate(self, value):
+        super().validate(value)
+        if value and not plausible(value):
+            raise ValidationError(f"Enter a date between {EARLIEST.year} and {LATEST.year}.", code="implausible")
 
 
 class SubscribeForm(forms.Form):
@@ -20,8 +35,8 @@ class SubscribeForm(forms.Form):
         required=False,
         widget=forms.CheckboxSelectMultiple,
     )
-    start_date = forms.DateField(label="First delivery", widget=DATE_INPUT)
-    end_date = forms.DateField(label="Last delivery (optional)", required=False, widget=DATE_INPUT)
+    start_date = DateField(label="First delivery", widget=DATE_INPUT)
+    end_date = DateField(label="Last delivery (optional)", required=False, widget=DATE_INPUT)
     slot = forms.ChoiceField(label="Delivery slot", widget=forms.RadioSelect)
     address = AddressChoiceField(queryset=Address.objects.none(), widget=forms.RadioSelect, empty_label=None)
     payment_method = forms.ChoiceField(
@@ -72,8 +87,8 @@ class DayChangeForm(forms.Form):
 
 
 class VacationForm(forms.Form):
-    start = forms.DateField(label="First day away", widget=DATE_INPUT)
-    end = forms.DateField(label="Last day away", widget=DATE_INPUT)
+    start = DateField(label="First day away", widget=DATE_INPUT)
+    end = DateField(label="Last day away", widget=DATE_INPUT)
 
     def clean(self):
         data = super().clean()
@@ -85,4 +100,4 @@ class VacationForm(forms.Form):
 
 
 class EndVacationForm(forms.Form):
-    last_day = forms.DateField(label="Last day away (new)", widget=DATE_INPUT)
+    last_day = DateField(label="Last day away (new)", widget=DATE_INPUT)

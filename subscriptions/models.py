@@ -69,7 +69,7 @@ class Subscription(models.Model):
         return f"{self.qty} × {self.product} {self.get_frequency_display().lower()}"
 
     def get_absolute_url(self):
-        return reverse("subscriptions:detail", args=[self.pk])
+        return f"{reverse('subscriptions:list')}#subscription-{self.pk}"
 
     @property
     def weekday_numbers(self) -> list[int]:

@@ -9,7 +9,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from catalog.models import Product
 from payments.selectors import wallet_balance
-from subscriptions.forms import DayChangeForm, EndVacationForm, SubscribeForm, VacationForm
+from subscriptions.forms import DayChangeForm, EndVacationForm, SubscribeForm, VacationForm, plausible
 from subscriptions.models import SubscriptionStatus
 from subscriptions.schedule import Plan, due_on, plan_for
 from subscriptions.selectors import (
@@ -138,9 +138,12 @@ def subscription_status(request: HttpRequest, subscription_id: int) -> HttpRespo
 
 def _day(value: str) -> date:
     try:
-        return date.fromisoformat(value)
+        day = date.fromisoformat(value)
     except ValueError:
         raise Http404("No such date.") from None
+    if not plausible(day):
+        raise Http404("No such date.")
+    return day
 
 
 @login_required

@@ -6,22 +6,31 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('delivery', '0001_delivery_zones_and_slot_bookings'),
-        ('orders', '0002_schedule_cancel_unpaid_orders'),
-        ('subscriptions', '0001_subscriptions'),
+        ("delivery", "0001_delivery_zones_and_slot_bookings"),
+        ("orders", "0002_schedule_cancel_unpaid_orders"),
+        ("subscriptions", "0001_subscriptions"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='order',
-            name='subscription',
-            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='orders', to='subscriptions.subscription'),
+            model_name="order",
+            name="subscription",
+            field=models.ForeignKey(
+                blank=True,
+                null=True,
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="orders",
+                to="subscriptions.subscription",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='order',
-            constraint=models.UniqueConstraint(condition=models.Q(('subscription__isnull', False)), fields=('subscription', 'delivery_date'), name='one_order_per_subscription_per_date'),
+            model_name="order",
+            constraint=models.UniqueConstraint(
+                condition=models.Q(("subscription__isnull", False)),
+                fields=("subscription", "delivery_date"),
+                name="one_order_per_subscription_per_date",
+            ),
         ),
     ]

@@ -4,15 +4,18 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('orders', '0003_order_subscription'),
+        ("orders", "0003_order_subscription"),
     ]
 
     operations = [
         migrations.AlterField(
-            model_name='order',
-            name='payment_method',
-            field=models.CharField(blank=True, choices=[('CARD', 'Card'), ('UPI', 'UPI'), ('CASH', 'Cash on delivery'), ('WALLET', 'Wallet')], max_length=10),
+            model_name="order",
+            name="payment_method",
+            field=models.CharField(
+                blank=True,
+                choices=[("CARD", "Card"), ("UPI", "UPI"), ("CASH", "Cash on delivery"), ("WALLET", "Wallet")],
+                max_length=10,
+            ),
         ),
     ]
