@@ -10,6 +10,7 @@ from accounts.models import Address
 from catalog.models import Product
 from milkshop.apibase import COMMON_ERRORS, ApiError, CamelSchema, bearer, forbid_other_user, not_found
 from payments.models import PaymentMethod
+from subscriptions.forms import EARLIEST, LATEST, plausible
 from subscriptions.models import Frequency
 from subscriptions.schedule import plan_for
 from subscriptions.selectors import preview
@@ -79,6 +80,10 @@ def subscribe(request: HttpRequest, payload: SubscribeIn):
             "Some fields are not valid.",
             {"paymentMethod": ["Subscriptions are paid by WALLET or CASH."]},
         )
+    for name, day in (("startDate", payload.start_date), ("endDate", payload.end_date)):
+        if day is not None and not plausible(day):  # near year 9999 the preview below overflows (a server error)
+            message = f"Enter a date between {EARLIEST.year} and {LATEST.year}."
+            raise ApiError(400, "invalid", "Some fields are not valid.", {name: [message]})
     if payload.slot not in settings.DELIVERY_SLOTS:
         raise ApiError(
             400, "invalid", "Some fields are not valid.", {"slot": [f"One of {', '.join(settings.DELIVERY_SLOTS)}."]}

@@ -1,0 +1,307 @@
+"""Every URL that takes an object id or a token, tried on the victim's objects by another customer, another rider
+and an anonymous visitor, with GET and with a POST that would change something: never the victim's data, never a
+change. The list of URLs is checked against Django's resolver, so a new URL with an id must be added here.
+"""
+
+from dataclasses import dataclass
+from datetime import timedelta
+
+import pytest
+from django.contrib import admin
+from django.contrib.contenttypes.models import ContentType
+from django.core.files.storage import default_storage
+from django.test import Client
+from django.urls import reverse
+from django.utils.http import int_to_base36
+
+from accounts.tests.factories import PASSWORD
+from analytics.selectors import REPORT_KEYS
+from milkshop.tests.apiclient import ApiClient
+from reliability.tests.urlwalk import is_admin, routes
+from reliability.tests.world import World, build_world, changes, fingerprint, inbox_message
+
+pytestmark = pytest.mark.django_db
+
+# URLs whose parameters name public things (products) or the caller's own cart, not anyone's objects.
+PUBLIC = {
+    "catalog:product": "a product's slug: the catalog is public",
+    "subscriptions:new": "a product's slug",
+    "subscriptions:preview": "a product's slug",
+    "cart:add": "a product id, added to the caller's own cart",
+    "cart:update": "a product id, a line of the caller's own cart",
+    "cart:remove": "a product id, a line of the caller's own cart",
+    "api:product_detail": "a product id: the catalog is public",
+}
+# URLs with a secret token in them, tried in their own tests below.
+TOKENS = {
+    "delivery:track": "test_the_public_tracking_link_shows_no_one_anything_personal",
+    "account_confirm_email": "test_a_guessed_allauth_key_neither_shows_nor_changes_the_victims_account",
+    "account_reset_password_from_key": "test_a_guessed_allauth_key_neither_shows_nor_changes_the_victims_account",
+    "^media/(?P<path>.*)$": "test_an_invoice_file_cannot_be_found_from_the_order_number",
+}
+
+
+# URLs tried on the victim's objects by test_no_one_else_reaches_the_victims_objects (admin pages are walked from
+# the admin's registry).
+WALKED = {
+    "orders:detail",
+    "orders:cancel",
+    "orders:pay",
+    "orders:again",
+    "orders:invoice",
+    "delivery:order_delivery",
+    "accounts:address_update",
+    "accounts:address_delete",
+    "accounts:address_make_default",
+    "payments:demo_checkout",
+    "subscriptions:status",
+    "subscriptions:day",
+    "subscriptions:vacation",
+    "subscriptions:vacation_end",
+    "delivery:rider_move",
+    "notifications:mark_read",
+    "analytics:export",
+    "analytics:daily_report_file",
+}
+
+
+@dataclass(frozen=True)
+class Attempt:
+    name: str
+    url: str
+    data: dict
+
+
+def attempts(world: World) -> list[Attempt]:
+    """The victim's objects behind every URL that takes an id, with a POST body that would change them."""
+    subscription = world.subscription.pk
+    day = (world.subscription.start_date + timedelta(days=1)).isoformat()
+    later = (world.vacation.start_date).isoformat()
+    found = []
+    for order in (world.order, world.card_order):
+        for name in ("orders:detail", "orders:cancel", "orders:pay", "orders:again", "orders:invoice"):
+            found.append(Attempt(name, reverse(name, args=[order.number]), {}))
+        found.append(Attempt("delivery:order_delivery", reverse("delivery:order_delivery", args=[order.number]), {}))
+    new_address = {"label": "Mine", "line1": "Hijacked 1", "area": "X", "city": "Y", "pincode": "560034"}
+    for address in (world.address, world.other_address):
+        found += [
+            Attempt("accounts:address_update", reverse("accounts:address_update", args=[address.pk]), new_address),
+            Attempt("accounts:address_delete", reverse("accounts:address_delete", args=[address.pk]), {}),
+            Attempt("accounts:address_make_default", reverse("accounts:address_make_default", args=[address.pk]), {}),
+        ]
+    found += [
+        Attempt(
+            "payments:demo_checkout",
+            reverse("payments:demo_checkout", args=[world.payment.idempotency_key]),
+            {"decision": "approve"},
+        ),
+        Attempt("subscriptions:status", reverse("subscriptions:status", args=[subscription]), {"action": "cancel"}),
+        Attempt("subscriptions:day", reverse("subscriptions:day", args=[subscription, day]), {"action": "skip"}),
+        Attempt("subscriptions:day", reverse("subscriptions:day", args=[subscription, day]), {"qty": "9"}),
+        Attempt(
+            "subscriptions:vacation",
+            reverse("subscriptions:vacation", args=[subscription]),
+            {"start": day, "end": day},
+        ),
+        Attempt(
+            "subscriptions:vacation_end",
+            reverse("subscriptions:vacation_end", args=[subscription, world.vacation.pk]),
+            {"last_day": later},
+        ),
+        Attempt(
+            "delivery:rider_move",
+            reverse("delivery:rider_move", args=[world.delivery.pk]),
+            {"to": "DELIVERED", "cash_collected": "0"},
+        ),
+        Attempt("notifications:mark_read", reverse("notifications:mark_read", args=[world.notification.pk]), {}),
+    ]
+    # The staff's reports: the whole shop's figures.
+    report = reverse("analytics:export", kwargs={"key": REPORT_KEYS[0], "format": "csv"})
+    daily = reverse("analytics:daily_report_file", kwargs={"day": world.order.delivery_date, "filename": "orders.csv"})
+    found += [Attempt("analytics:export", report, {}), Attempt("analytics:daily_report_file", daily, {})]
+    return found
+
+
+def admin_attempts(world: World) -> list[Attempt]:
+    """Each admin page of a stored object (change, delete, history), for every registered model that has rows."""
+    found = []
+    for model in admin.site._registry:
+        instance = model.objects.order_by("pk").first()
+        if instance is None:
+            continue
+        info = (model._meta.app_label, model._meta.model_name)
+        for view in ("change", "delete", "history"):
+            name = f"admin:{info[0]}_{info[1]}_{view}"
+            found.append(Attempt(name, reverse(name, args=[instance.pk]), {"post": "yes"}))
+        if model._meta.label == "accounts.User":
+            name = "admin:auth_user_password_change"
+            url = reverse(name, args=[world.victim.pk])
+            found.append(Attempt(name, url, {"password1": "owned-0wned-1", "password2": "owned-0wned-1"}))
+    order_type = ContentType.objects.get_for_model(world.order)
+    found.append(Attempt("admin:view_on_site", reverse("admin:view_on_site", args=[order_type.pk, world.order.pk]), {}))
+    return found
+
+
+@pytest.fixture
+def world(settings, django_capture_on_commit_callbacks) -> World:
+    settings.PAYMENTS_DEMO_GATEWAY = True
+    with django_capture_on_commit_callbacks(execute=True):  # the signals, and the tasks they run inline
+        world = build_world()
+    world.notification = inbox_message(world.victim)
+    return world
+
+
+def signed_in(user) -> Client:
+    client = Client()
+    client.force_login(user)
+    return client
+
+
+def refused(response, *, anonymous: bool, admin_page: bool) -> bool:
+    if response.status_code in (403, 404, 405):
+        return True
+    if response.status_code == 302:
+        target = response["Location"]
+        return target.startswith("/admin/login/") if admin_page else anonymous and target.startswith("/accounts/login/")
+    return False
+
+
+def test_no_one_else_reaches_the_victims_objects(world):
+    actors = {
+        "anonymous": Client(),
+        "another customer": signed_in(world.attacker),
+        "another rider": signed_in(world.other_rider),
+    }
+    tries = attempts(world) + admin_attempts(world)
+    before = fingerprint()
+
+    leaks = []
+    for attempt in tries:
+        for actor, client in actors.items():
+            for method in ("get", "post"):
+                response = getattr(client, method)(attempt.url, attempt.data if method == "post" else None)
+                body = response.content.decode(errors="replace")
+                shown = [secret for secret in world.secrets if secret and secret in body]
+                ok = refused(response, anonymous=actor == "anonymous", admin_page=attempt.name.startswith("admin:"))
+                if not ok or shown:
+                    leaks.append((actor, method.upper(), attempt.url, response.status_code, shown))
+
+    assert {attempt.name for attempt in tries if not attempt.name.startswith("admin:")} == WALKED
+    assert leaks == []
+    assert changes(before, fingerprint()) == []
+    # The URLs and objects are real: their owners do reach them.
+    victim = signed_in(world.victim)
+    assert victim.get(reverse("orders:detail", args=[world.order.number])).status_code == 200
+    assert victim.get(reverse("accounts:address_update", args=[world.other_address.pk])).status_code == 200
+    assert victim.get(reverse("payments:demo_checkout", args=[world.payment.idempotency_key])).status_code == 200
+    rider_move = reverse("delivery:rider_move", args=[world.delivery.pk])
+    assert signed_in(world.victim_rider).post(rider_move, {"to": "IN_TRANSIT"}).status_code == 302
+    world.delivery.refresh_from_db()
+    assert world.delivery.status == "IN_TRANSIT"
+
+
+def test_the_api_refuses_the_victims_ids(world, client):
+    before = fingerprint()
+    attacker = ApiClient(client).login(world.attacker.email, PASSWORD)
+    rider = ApiClient(Client()).login(world.other_rider.email, PASSWORD)
+    anonymous = ApiClient(Client())
+    slot = world.order.delivery_date.isoformat() + "T06:00:00+05:30"
+    calls = [
+        ("get", "/order/track", {"orderId": world.order.number}),
+        ("post", "/payment/pay", {"orderId": world.card_order.number, "paymentMethod": "CASH"}),
+        ("post", "/order/create", {"addressId": world.address.pk, "deliverySlot": slot, "paymentMethod": "CASH"}),
+        (
+            "post",
+            "/order/subscribe",
+            {
+                "productId": world.product.pk,
+                "qty": 1,
+                "frequency": "DAILY",
+                "startDate": world.subscription.start_date.isoformat(),
+                "addressId": world.address.pk,
+            },
+        ),
+        ("patch", "/user/profile", {"userId": world.victim.pk, "name": "Owned"}),
+        (
+            "patch",
+            "/user/profile",
+            {
+                "address": {
+                    "addressId": world.address.pk,
+                    "line1": "Owned",
+                    "area": "X",
+                    "city": "Y",
+                    "pincode": "560034",
+                }
+            },
+        ),
+        ("patch", "/delivery/update", {"deliveryId": world.delivery.pk, "status": "DELIVERED"}),
+        ("post", "/product/update", {"productId": world.product.pk, "price": "1.00"}),
+        ("get", "/payment/history", None),
+    ]
+    seen = []
+    for who, api in (("attacker", attacker), ("rider", rider), ("anonymous", anonymous)):
+        for method, path, body in calls:
+            response = api.get(path, body) if method == "get" else api.send(method, path, body)
+            text = response.content.decode()
+            shown = [secret for secret in world.secrets if secret in text]
+            seen.append((who, method, path, response.status_code, shown))
+    leaks = [s for s in seen if s[4] or (s[3] < 400 and s[2] != "/payment/history")]
+    assert leaks == [], seen
+    assert changes(before, fingerprint()) == []
+
+
+def test_the_public_tracking_link_shows_no_one_anything_personal(world):
+    visitor = Client()
+    token = world.delivery.tracking_token
+    page = visitor.get(reverse("delivery:track", args=[token]))
+    assert page.status_code == 200
+    assert [secret for secret in world.secrets if secret in page.content.decode()] == []
+    assert page["X-Robots-Tag"] == "noindex, nofollow"
+    for guess in (
+        token[:-1] + ("A" if token[-1] != "A" else "B"),
+        token.upper(),
+        "0" * len(token),
+        "%00",
+        str(world.delivery.pk),
+    ):
+        assert visitor.get(f"/track/{guess}/").status_code in (400, 404), guess
+
+
+def test_a_guessed_allauth_key_neither_shows_nor_changes_the_victims_account(world):
+    visitor = Client()
+    before = fingerprint()
+    uid = int_to_base36(world.victim.pk)
+    for url in (f"/accounts/password/reset/key/{uid}-set-password/", f"/accounts/password/reset/key/{uid}-abc-123/"):
+        page = visitor.get(url, follow=True)
+        assert page.status_code in (200, 400, 404)
+        assert [s for s in world.secrets if s in page.content.decode()] == []
+        visitor.post(url, {"password1": "owned-0wned-1", "password2": "owned-0wned-1"})
+    page = visitor.get("/accounts/confirm-email/guessed-key/", follow=True)
+    assert [s for s in world.secrets if s in page.content.decode()] == []
+    visitor.post("/accounts/confirm-email/guessed-key/")
+    assert changes(before, fingerprint()) == []
+    world.victim.refresh_from_db()
+    assert world.victim.check_password(PASSWORD)
+
+
+def test_an_invoice_file_cannot_be_found_from_the_order_number(world, settings, tmp_path):
+    """The invoice PDF (name, phone, address) is kept in the media storage, which a deployment serves to anyone
+    for the product pictures: its file name must not follow from the order number."""
+    settings.MEDIA_ROOT = tmp_path
+    victim = signed_in(world.victim)
+    download = victim.get(reverse("orders:invoice", args=[world.order.number]))
+    assert download.status_code == 200
+    world.order.refresh_from_db()
+    stored = world.order.invoice.name
+    assert default_storage.exists(stored)
+    assert not default_storage.exists(f"invoices/invoice-{world.order.number}.pdf")
+    assert len(stored) >= len(f"invoices/invoice-{world.order.number}.pdf") + 16
+
+
+def test_every_url_with_an_id_or_token_is_walked():
+    known = WALKED | set(PUBLIC) | set(TOKENS)
+    missing = [
+        route.label for route in routes() if route.parameters and not is_admin(route) and route.label not in known
+    ]
+    assert missing == [], "URLs taking an id or token that no test here tries: add them to WALKED and attempts()"
