@@ -53,6 +53,7 @@ bench: setup
 	@command -v wrk >/dev/null || { echo "Installing wrk for the page benchmarks"; apt-get update -qq && apt-get install -y -qq wrk >/dev/null; }
 	DATABASE_URL=$(BENCH_DATABASE_URL) LOG_LEVEL=WARNING $(PY) -m bench.pages
 	DATABASE_URL=$(BENCH_DATABASE_URL) LOG_LEVEL=WARNING $(PY) -m bench.subscriptions 10000
+	DATABASE_URL=$(BENCH_DATABASE_URL) LOG_LEVEL=WARNING $(PY) -m bench.reports
 
 clean:
 	rm -rf $(VENV) staticfiles .pytest_cache test-db.sqlite3*

@@ -1,1 +1,1 @@
-"""The reliability suite: concurrency, faults, bad input and security, against the running shop (issue 9)."""
+"""The reliability suite: concurrency, faults, bad input and security, against the running shop."""
