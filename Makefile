@@ -47,11 +47,13 @@ browser:
 		echo "Installing Debian's chromium for the browser tests"; \
 		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; fi
 
-# Benchmarks need PostgreSQL (BENCH_DATABASE_URL) and wrk; each builds and drops its own throwaway database.
+# Benchmarks need PostgreSQL (BENCH_DATABASE_URL), Redis (BENCH_REDIS_URL, a database they may empty) and wrk;
+# each builds and drops its own throwaway database.
 BENCH_DATABASE_URL ?= postgresql://postgres@127.0.0.1:5432/milkshop_bench
+BENCH_REDIS_URL ?= redis://127.0.0.1:6379/2
 bench: setup
 	@command -v wrk >/dev/null || { echo "Installing wrk for the page benchmarks"; apt-get update -qq && apt-get install -y -qq wrk >/dev/null; }
-	DATABASE_URL=$(BENCH_DATABASE_URL) LOG_LEVEL=WARNING $(PY) -m bench.pages
+	DATABASE_URL=$(BENCH_DATABASE_URL) REDIS_URL=$(BENCH_REDIS_URL) LOG_LEVEL=WARNING $(PY) -m bench.pages
 	DATABASE_URL=$(BENCH_DATABASE_URL) LOG_LEVEL=WARNING $(PY) -m bench.subscriptions 10000
 	DATABASE_URL=$(BENCH_DATABASE_URL) LOG_LEVEL=WARNING $(PY) -m bench.reports
 

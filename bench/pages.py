@@ -1,9 +1,11 @@
 """Pages under load: gunicorn (2 × cores + 1 sync workers) on PostgreSQL, measured with wrk beside a trivial view.
 
-    DATABASE_URL=postgresql://postgres@127.0.0.1:5432/milkshop_bench .venv/bin/python -m bench.pages
+    DATABASE_URL=postgresql://postgres@127.0.0.1:5432/milkshop_bench REDIS_URL=redis://127.0.0.1:6379/2 \
+        .venv/bin/python -m bench.pages
 
 Builds a throwaway database (test_<name>) holding the demo shop scaled to 1,000 products and 10,000 orders,
-serves it with production settings, and loads each page for a while from a second process (wrk, 10
+serves it with production settings (Redis for the cache, sessions and task queue; the Redis database given is
+emptied afterwards), and loads each page for a while from a second process (wrk, 10
 connections). /ping — a Django view that does nothing — runs in the same session as the ceiling; each page's
 ratio to it is printed. Then 10 customers check out concurrently through the real forms for a while.
 """
@@ -148,10 +150,11 @@ def wait_until_serving(base: str, timeout: float = 60.0) -> None:
 
 
 def session_cookie(user) -> str:
-    from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
-    from django.contrib.sessions.backends.db import SessionStore
+    from importlib import import_module
 
-    session = SessionStore()
+    from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
+
+    session = import_module(settings.SESSION_ENGINE).SessionStore()
     session[SESSION_KEY] = str(user.pk)
     session[BACKEND_SESSION_KEY] = "django.contrib.auth.backends.ModelBackend"
     session[HASH_SESSION_KEY] = user.get_session_auth_hash()
@@ -222,6 +225,8 @@ def main():
     args = parser.parse_args()
     if connection.vendor != "postgresql":
         sys.exit("bench.pages measures the production setup: set DATABASE_URL to a PostgreSQL database.")
+    if not settings.REDIS_URL:
+        sys.exit("bench.pages measures the production setup: set REDIS_URL to a Redis database it may empty.")
     if not shutil.which("wrk"):
         sys.exit("wrk is missing: apt-get install wrk")
 
@@ -318,6 +323,9 @@ def main():
             server.wait(timeout=30)
         connection.close()
         teardown_databases(old_config, verbosity=0)
+        from django.core.cache import cache
+
+        cache.clear()
     return 0
 
 

@@ -12,9 +12,3 @@ class QuantityForm(forms.Form):
         },
         widget=forms.NumberInput(attrs={"inputmode": "numeric", "min": 1, "step": 1}),
     )
-
-
-class AddToCartForm(QuantityForm):
-    def __init__(self, *args, **kwargs):
-        kwargs.setdefault("initial", {"qty": 1})
-        super().__init__(*args, **kwargs)

@@ -98,12 +98,24 @@ class CartContents:
         return next((line for line in self.lines if line.product.pk == product_id), None)
 
 
+def _lines(items) -> list[CartLine]:
+    return [CartLine(product=item.product, qty=item.qty, price_when_added=item.price_when_added) for item in items]
+
+
 def cart_contents(cart: Cart | None) -> CartContents:
     """The cart's lines priced at today's prices, with anything that blocks checkout flagged."""
     if cart is None:
         return CartContents(cart=None, lines=[])
-    items = CartItem.objects.filter(cart=cart).select_related("product__category")
-    return CartContents(
-        cart=cart,
-        lines=[CartLine(product=item.product, qty=item.qty, price_when_added=item.price_when_added) for item in items],
-    )
+    return CartContents(cart=cart, lines=_lines(CartItem.objects.filter(cart=cart).select_related("product__category")))
+
+
+def cart_contents_for_request(request: HttpRequest) -> CartContents:
+    """cart_contents(cart_for_request(request)) in one query; an empty cart comes back as no cart."""
+    if request.user.is_authenticated:
+        items = CartItem.objects.filter(cart__user=request.user)
+    elif cart_id := request.session.get(SESSION_CART_ID):
+        items = CartItem.objects.filter(cart_id=cart_id, cart__user__isnull=True)
+    else:
+        return CartContents(cart=None, lines=[])
+    items = list(items.select_related("cart", "product__category"))
+    return CartContents(cart=items[0].cart if items else None, lines=_lines(items))

@@ -6,7 +6,7 @@ from django.views.decorators.http import require_GET, require_POST
 from django_htmx.http import retarget, trigger_client_event
 
 from cart.forms import QuantityForm
-from cart.selectors import cart_contents, cart_for_request
+from cart.selectors import cart_contents, cart_contents_for_request, cart_for_request
 from cart.services import CartError, cart_add_item, cart_clear, cart_get_or_create, cart_remove_item, cart_set_quantity
 from catalog.models import Product
 
@@ -30,7 +30,8 @@ def _cart_changed(response: HttpResponse) -> HttpResponse:
 
 @require_GET
 def cart_detail(request: HttpRequest) -> HttpResponse:
-    return render(request, "cart/cart.html", {"contents": cart_contents(cart_for_request(request))})
+    contents = cart_contents_for_request(request)
+    return render(request, "cart/cart.html", {"contents": contents, "cart_count": contents.item_count})
 
 
 @require_GET

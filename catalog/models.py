@@ -5,11 +5,29 @@ from django.db import models
 from django.db.models import Q
 from django.urls import reverse
 
+from catalog.versions import forget_catalog_version
+
+
+class CatalogQuerySet(models.QuerySet):
+    """Bulk writes send no signals, so they say themselves that the catalog changed (see catalog.versions)."""
+
+    def update(self, **kwargs):
+        rows = super().update(**kwargs)
+        forget_catalog_version()
+        return rows
+
+    def bulk_create(self, objs, *args, **kwargs):
+        created = super().bulk_create(objs, *args, **kwargs)
+        forget_catalog_version()
+        return created
+
 
 class Category(models.Model):
     name = models.CharField(max_length=80, unique=True)
     slug = models.SlugField(max_length=80, unique=True)
     position = models.PositiveSmallIntegerField(default=0, help_text="Lower comes first in the shop.")
+
+    objects = CatalogQuerySet.as_manager()
 
     class Meta:
         verbose_name_plural = "categories"
@@ -32,6 +50,8 @@ class Product(models.Model):
     subscribable = models.BooleanField(default=False, help_text="Can be ordered as a recurring subscription.")
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
+
+    objects = CatalogQuerySet.as_manager()
 
     class Meta:
         ordering = ["category__position", "name"]

@@ -1,12 +1,12 @@
 from django.core.cache import cache
-from django.db.models import Count, Max, QuerySet
+from django.db.models import QuerySet
 from django.shortcuts import get_object_or_404
 
 from catalog.models import Category, Product
 
 
 def categories_for_shop(*, version: str) -> list[Category]:
-    """Categories with something on sale, cached per catalog version (see catalog_version)."""
+    """Categories with something on sale, cached per catalog version (see catalog.versions)."""
     key = f"catalog:categories:{version}"
     categories = cache.get(key)
     if categories is None:
@@ -30,9 +30,3 @@ def products_for_catalog(*, category: str = "", search: str = "", in_stock_only:
 def product_for_shop(*, slug: str) -> Product:
     """A product page: inactive products still have one (shown as unavailable) so old links keep working."""
     return get_object_or_404(Product.objects.select_related("category"), slug=slug)
-
-
-def catalog_version() -> str:
-    """Changes whenever a product is added, removed or saved (stock and price changes touch updated_at)."""
-    state = Product.objects.aggregate(count=Count("pk"), latest=Max("updated_at"))
-    return f"{state['count']}:{state['latest'].isoformat() if state['latest'] else '-'}"

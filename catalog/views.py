@@ -1,26 +1,35 @@
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import render
+from django.template.loader import render_to_string
 from django.views.decorators.http import require_GET
 from django.views.decorators.vary import vary_on_headers
 
-from cart.forms import AddToCartForm
 from catalog.forms import CatalogFilterForm
-from catalog.fragments import product_list_html
-from catalog.selectors import catalog_version, categories_for_shop, product_for_shop
+from catalog.fragments import marked_product_list
+from catalog.selectors import categories_for_shop, product_for_shop
+from catalog.versions import catalog_version
+from milkshop.shared_pages import MARKS, shared_page
 
 
 @require_GET
 @vary_on_headers("HX-Request")
 def catalog(request: HttpRequest) -> HttpResponse:
     version = catalog_version()
-    form = CatalogFilterForm(request.GET, categories=categories_for_shop(version=version))
-    product_list = product_list_html(request, form.filters(), version=version)
-    if request.htmx and not request.htmx.history_restore_request:
-        return HttpResponse(product_list)
-    return render(request, "catalog/catalog.html", {"form": form, "product_list": product_list})
+
+    def render_marked() -> str:
+        form = CatalogFilterForm(request.GET, categories=categories_for_shop(version=version))
+        product_list = marked_product_list(request, form.filters(), version=version)
+        if request.htmx and not request.htmx.history_restore_request:
+            return product_list
+        context = {"form": form, "product_list": product_list, **MARKS}
+        return render_to_string("catalog/catalog.html", context, request=request)
+
+    return shared_page(request, version=f"catalog:{version}", render_marked=render_marked)
 
 
 @require_GET
 def product_detail(request: HttpRequest, slug: str) -> HttpResponse:
-    product = product_for_shop(slug=slug)
-    return render(request, "catalog/product_detail.html", {"product": product, "form": AddToCartForm()})
+    def render_marked() -> str:
+        context = {"product": product_for_shop(slug=slug), **MARKS}
+        return render_to_string("catalog/product_detail.html", context, request=request)
+
+    return shared_page(request, version=f"product:{catalog_version()}", render_marked=render_marked)

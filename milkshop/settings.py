@@ -176,6 +176,9 @@ if REDIS_URL:
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
     Q_CLUSTER["orm"] = "default"
+# With a shared cache, sessions are read from it and written through to the database: a signed-in page costs no
+# session query. Local memory is per process, so without Redis sessions stay in the database alone.
+SESSION_ENGINE = f"django.contrib.sessions.backends.{'cached_db' if REDIS_URL else 'db'}"
 if Q_CLUSTER["retry"] <= Q_CLUSTER["timeout"]:
     raise ImproperlyConfigured("Q_RETRY must be greater than Q_TIMEOUT, or a slow task would run twice at once.")
 
