@@ -1,4 +1,4 @@
-"""The catalog's product list, rendered once per query and catalog version and kept in the cache.
+"""The catalog's product list, rendered once per query and catalog version and kept in each process's memory.
 
 It is the shop's busiest fragment and the same for every visitor but for the CSRF token of its add-to-cart
 forms, so it is cached marked (see milkshop.shared_pages) and the page it goes into punches each request's token in.
@@ -7,7 +7,7 @@ forms, so it is cached marked (see milkshop.shared_pages) and the page it goes i
 import hashlib
 
 from django.conf import settings
-from django.core.cache import cache
+from django.core.cache import caches
 from django.core.paginator import Paginator
 from django.http import HttpRequest
 from django.template.loader import render_to_string
@@ -31,8 +31,9 @@ def marked_product_list(request: HttpRequest, filters: dict, *, version: str) ->
     """The product list for this request's query, with MARKS unpunched: from the cache while the version holds."""
     path = request.get_full_path()
     key = "catalog:list:" + hashlib.sha256(f"{version}|{path}".encode()).hexdigest()
-    html = cache.get(key)
+    local = caches["local"]
+    html = local.get(key)
     if html is None:
         html = _render(request, filters)
-        cache.set(key, html, LIFETIME)
+        local.set(key, html, LIFETIME)
     return mark_safe(html)

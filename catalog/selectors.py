@@ -1,4 +1,4 @@
-from django.core.cache import cache
+from django.core.cache import caches
 from django.db.models import QuerySet
 from django.shortcuts import get_object_or_404
 
@@ -8,10 +8,10 @@ from catalog.models import Category, Product
 def categories_for_shop(*, version: str) -> list[Category]:
     """Categories with something on sale, cached per catalog version (see catalog.versions)."""
     key = f"catalog:categories:{version}"
-    categories = cache.get(key)
+    categories = caches["local"].get(key)
     if categories is None:
         categories = list(Category.objects.filter(products__is_active=True).distinct())
-        cache.set(key, categories, 300)
+        caches["local"].set(key, categories, 300)
     return categories
 
 

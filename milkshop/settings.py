@@ -176,6 +176,12 @@ if REDIS_URL:
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
     Q_CLUSTER["orm"] = "default"
+# Each process also keeps rendered pages in its own memory (milkshop/shared_pages.py): a hit costs no round trip.
+CACHES["local"] = {
+    "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+    "LOCATION": "rendered-pages",
+    "OPTIONS": {"MAX_ENTRIES": 500},
+}
 # With a shared cache, sessions are read from it and written through to the database: a signed-in page costs no
 # session query. Local memory is per process, so without Redis sessions stay in the database alone.
 SESSION_ENGINE = f"django.contrib.sessions.backends.{'cached_db' if REDIS_URL else 'db'}"
