@@ -4,11 +4,11 @@ import uuid
 
 from django.dispatch import receiver
 from django.utils import timezone
-from django_q.tasks import async_task
 
 from accounts.signals import user_registered
 from analytics.models import EventType
 from delivery.signals import delivery_updated
+from milkshop.taskqueue.services import enqueue
 from orders.signals import order_cancelled, order_confirmed, order_placed
 from payments.models import Payment
 from payments.signals import payment_completed, payment_failed, payment_refunded
@@ -23,7 +23,7 @@ from subscriptions.signals import (
 
 
 def enqueue_event(event_type: str, *, user_id=None, order_id=None, details: dict | None = None) -> None:
-    async_task(
+    enqueue(
         "analytics.tasks.record_event",
         str(uuid.uuid4()),
         event_type,
@@ -82,7 +82,7 @@ def on_delivery_updated(sender, delivery_id: int, order_id: int, from_status: st
 
 @receiver(subscription_orders_generated, dispatch_uid="analytics.subscription_orders_generated")
 def on_subscription_orders_generated(sender, day: str, order_ids: list[int], **kwargs):
-    async_task(
+    enqueue(
         "analytics.tasks.record_order_events",
         [EventType.ORDER_PLACED, EventType.ORDER_CONFIRMED],
         order_ids,

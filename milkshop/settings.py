@@ -74,6 +74,7 @@ INSTALLED_APPS = [
     "analytics",
     "notifications",
     "milkshop.observability",
+    "milkshop.taskqueue",
 ]
 
 MIDDLEWARE = [

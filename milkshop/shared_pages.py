@@ -3,7 +3,8 @@
 Such a page is rendered with a marker where each of those goes, and every response punches in its own request's
 values. For a visitor who brings no cookie but the CSRF one (no session: not signed in, no cart, no messages) the
 marked page is also kept in this process's memory (the "local" cache) under the caller's version, so the busiest
-anonymous pages cost a dictionary lookup instead of a render. Anyone else gets a fresh render, so nothing personal is ever shared.
+anonymous pages cost a dictionary lookup instead of a render. Anyone else gets a fresh render: nothing personal is
+ever shared.
 """
 
 import hashlib

@@ -9,10 +9,10 @@ import uuid
 
 from django.dispatch import receiver
 from django.utils import timezone
-from django_q.tasks import async_task
 
 from accounts.signals import user_registered
 from delivery.signals import delivery_updated
+from milkshop.taskqueue.services import enqueue
 from orders.signals import order_cancelled, order_confirmed
 from payments.signals import payment_completed, payment_failed, payment_refunded
 from subscriptions.models import SubscriptionStatus
@@ -25,12 +25,12 @@ from subscriptions.signals import (
 
 
 def enqueue_notify(event: str, **payload) -> None:
-    async_task("notifications.tasks.notify", event, payload, task_name=f"notify:{event}", ack_failure=True)
+    enqueue("notifications.tasks.notify", event, payload, task_name=f"notify:{event}", ack_failure=True)
 
 
 @receiver(user_registered, dispatch_uid="notifications.user_registered")
 def on_user_registered(sender, user_id: int, **kwargs):
-    async_task("notifications.tasks.send_welcome_email", user_id, task_name="notify:USER_REGISTERED", ack_failure=True)
+    enqueue("notifications.tasks.send_welcome_email", user_id, task_name="notify:USER_REGISTERED", ack_failure=True)
 
 
 @receiver(order_confirmed, dispatch_uid="notifications.order_confirmed")

@@ -16,9 +16,9 @@ from django.core.mail import EmailMultiAlternatives
 from django.db import IntegrityError, transaction
 from django.db.models import QuerySet
 from django.utils import timezone
-from django_q.tasks import async_task
 
 from accounts.models import User
+from milkshop.taskqueue.services import enqueue
 from notifications.events import Message, messages_for
 from notifications.models import (
     ESSENTIAL_KINDS,
@@ -213,7 +213,7 @@ def notifications_send_event(*, event: str, payload: dict, now: datetime | None 
 
 
 def enqueue_send(notification_id: int) -> None:
-    async_task(
+    enqueue(
         "notifications.tasks.send_notification",
         notification_id,
         task_name=f"notification:{notification_id}",

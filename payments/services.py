@@ -5,10 +5,10 @@ from functools import partial
 
 from django.db import transaction
 from django.db.models import Sum
-from django_q.tasks import async_task
 
 from accounts.models import User
 from milkshop.money import format_money
+from milkshop.taskqueue.services import enqueue
 from orders.models import Order
 from payments.gateways import GatewayError, gateway_named, online_gateway
 from payments.models import (
@@ -176,7 +176,7 @@ def refund_create(*, payment: Payment, amount: Decimal, reason: str, to_wallet: 
     else:
         # The provider is called after commit, outside every row lock.
         transaction.on_commit(
-            partial(async_task, "payments.tasks.send_refund", refund.pk, task_name=f"refund:{refund.pk}")
+            partial(enqueue, "payments.tasks.send_refund", refund.pk, task_name=f"refund:{refund.pk}")
         )
     return refund
 
@@ -220,7 +220,7 @@ def refunds_retry_failed(*, refunds) -> int:
     """Send failed refunds again (from the admin); each runs in its own task, outside any lock."""
     failed = list(refunds.filter(status=RefundStatus.FAILED).values_list("pk", flat=True))
     for refund_id in failed:
-        async_task("payments.tasks.send_refund", refund_id, task_name=f"refund:{refund_id}")
+        enqueue("payments.tasks.send_refund", refund_id, task_name=f"refund:{refund_id}")
     return len(failed)
 
 

@@ -13,7 +13,7 @@ from multiprocessing import Value
 
 import pytest
 from django.conf import settings
-from django.core.cache import cache
+from django.core.cache import caches
 from django.db import connection
 from django.test import Client, override_settings
 from django.test.utils import CaptureQueriesContext
@@ -145,7 +145,8 @@ def queries_for(path: str, *, middleware: list[str], user: User | None = None) -
         client = Client()
         if user:
             client.force_login(user)
-        cache.clear()
+        for cache in caches.all():
+            cache.clear()
         with CaptureQueriesContext(connection) as queries:
             assert client.get(path).status_code == 200
     return [query["sql"] for query in queries.captured_queries]
