@@ -25,15 +25,7 @@ def _payment_for(obj) -> Payment | None:
 def _paid(session) -> None:
     if (payment := _payment_for(session)) is None:
         return
-    payment = payment_succeeded(payment_id=payment.pk, reference=session.get("payment_intent") or session.get("id", ""))
-    if payment.status == PaymentStatus.FAILED:
-        # FAILED is final, so nothing here confirms the order or pays the money back: a person must.
-        logger.error(
-            "Stripe reports payment %s paid (session %s, intent %s) after it had failed; refund it from Stripe.",
-            payment.pk,
-            session.get("id"),
-            session.get("payment_intent"),
-        )
+    payment_succeeded(payment_id=payment.pk, reference=session.get("payment_intent") or session.get("id", ""))
 
 
 def _session_paid(session) -> None:

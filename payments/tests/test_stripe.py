@@ -19,7 +19,8 @@ from orders.services import order_cancel
 from orders.tests.factories import cart_with, customer_with_address, delivery_zone, open_slot, place_order
 from payments.gateways import GatewayError
 from payments.models import Payment, PaymentMethod, PaymentStatus, ProcessedWebhookEvent, Refund, RefundStatus
-from payments.services import payment_start_checkout
+from payments.selectors import wallet_balance
+from payments.services import payment_start_checkout, wallet_topup_create
 from payments.tasks import send_refund
 from payments.tests.stripe_fake import FakeStripe, refused_url
 from payments.webhooks import stripe_event_handle
@@ -111,7 +112,10 @@ def session(payment: Payment, *, status="complete", payment_status="paid", inten
         "id": payment.transaction_id,
         "object": "checkout.session",
         "client_reference_id": str(payment.pk),
-        "metadata": {"payment_id": str(payment.pk), "order_number": payment.order.number},
+        "metadata": {
+            "payment_id": str(payment.pk),
+            **({"order_number": payment.order.number} if payment.order else {}),
+        },
         "amount_total": paise(payment),
         "currency": "inr",
         "status": status,
@@ -427,7 +431,7 @@ def test_a_completed_session_whose_money_is_still_on_its_way_confirms_only_when_
     assert Payment.objects.get(pk=payment.pk).status == PaymentStatus.SUCCESS
 
 
-def test_a_success_reported_after_the_session_expired_does_not_revive_the_payment(deliver, caplog):
+def test_money_taken_after_the_session_expired_goes_back_in_full_and_the_order_stays_unpaid(deliver, fake_stripe):
     order, payment = stripe_card_order()
     deliver(expired(payment))
 
@@ -436,13 +440,40 @@ def test_a_success_reported_after_the_session_expired_does_not_revive_the_paymen
     assert response.status_code == 200
     order.refresh_from_db()
     payment.refresh_from_db()
-    assert payment.status == PaymentStatus.FAILED
     assert order.status == OrderStatus.CREATED
     assert order.payment_status == PaymentStatus.FAILED
+    assert payment.status == PaymentStatus.REFUNDED
+    assert payment.refunded_amount == payment.amount
+    (sent,) = fake_stripe.requests_to("/v1/refunds")
+    assert sent.form["payment_intent"] == intent_of(payment)
+    assert sent.form["amount"] == str(paise(payment))
+    assert payment.refunds.get().reason == "Paid after the payment had already failed: refunded automatically."
     assert events_of(EventType.PAYMENT_COMPLETED) == 0
     assert events_of(EventType.ORDER_CONFIRMED) == 0
-    # The money did arrive at Stripe: staff are told, since nothing here will confirm or refund it.
-    assert any(str(payment.pk) in record.getMessage() and record.levelname == "ERROR" for record in caplog.records)
+    assert events_of(EventType.PAYMENT_REFUNDED) == 1
+
+    # Stripe's report of that refund, and the success again, change nothing more.
+    deliver(charge_refunded(payment, amount_refunded=paise(payment)))
+    deliver(completed(payment))
+    payment.refresh_from_db()
+    assert payment.refunds.count() == 1
+    assert payment.refunded_amount == payment.amount
+    assert len(fake_stripe.requests_to("/v1/refunds")) == 1
+
+
+def test_a_top_up_paid_after_its_session_expired_is_credited_to_the_wallet_once(deliver):
+    customer = customer_with_address()
+    payment = wallet_topup_create(user=customer, amount=Decimal("500.00"), method=PaymentMethod.CARD)
+    payment_start_checkout(payment=payment, success_url="https://shop.test/back", cancel_url="https://shop.test/back")
+    payment.refresh_from_db()
+    deliver(expired(payment))
+
+    deliver(completed(payment))
+    deliver(completed(payment))
+
+    payment.refresh_from_db()
+    assert payment.status == PaymentStatus.SUCCESS
+    assert wallet_balance(user=customer) == Decimal("500.00")
 
 
 def test_a_refund_reported_for_a_payment_that_had_failed_is_acknowledged_and_records_nothing(deliver):
