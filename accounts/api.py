@@ -1,12 +1,13 @@
 from datetime import datetime
+from importlib import import_module
 
 from allauth.account.adapter import get_adapter
 from allauth.core import ratelimit
 from allauth.headless.tokens.strategies.jwt import internal as jwt_tokens
 from allauth.headless.tokens.strategies.jwt.strategy import JWTTokenStrategy
+from django.conf import settings
 from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
 from django.contrib.auth.password_validation import validate_password
-from django.contrib.sessions.backends.db import SessionStore
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db import IntegrityError
@@ -103,9 +104,9 @@ def _address(address: Address) -> dict:
 
 def _tokens_for(request: HttpRequest, user: User) -> dict:
     """A token pair from allauth's JWT strategy, bound to a fresh server-side session of its own."""
-    session = SessionStore()
+    session = import_module(settings.SESSION_ENGINE).SessionStore()
     session[SESSION_KEY] = str(user.pk)
-    session[BACKEND_SESSION_KEY] = "django.contrib.auth.backends.ModelBackend"
+    session[BACKEND_SESSION_KEY] = settings.AUTHENTICATION_BACKENDS[0]
     session[HASH_SESSION_KEY] = user.get_session_auth_hash()
     session.create()
     access = jwt_tokens.create_access_token(user, session, JWTTokenStrategy().get_claims(user))

@@ -7,6 +7,7 @@ class AccountsConfig(AppConfig):
     verbose_name = "Accounts"
 
     def ready(self):
+        from accounts import receivers  # noqa: F401
         from accounts.groups import staff_group_grant_permissions
 
         # Not limited to this app: the shop's other apps create their permissions after it.

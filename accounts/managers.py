@@ -1,7 +1,19 @@
 from django.contrib.auth.base_user import BaseUserManager
+from django.db import models
+
+from accounts.user_cache import forget_cached_users
 
 
-class UserManager(BaseUserManager):
+class UserQuerySet(models.QuerySet):
+    def update(self, **kwargs):
+        """Bulk updates send no signals: they drop the users they change from the cache themselves."""
+        user_ids = list(self.values_list("pk", flat=True))
+        rows = super().update(**kwargs)
+        forget_cached_users(user_ids)
+        return rows
+
+
+class UserManager(BaseUserManager.from_queryset(UserQuerySet)):
     use_in_migrations = True
 
     def _create_user(self, email, password, **extra_fields):

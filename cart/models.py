@@ -3,6 +3,7 @@ from django.db import models
 from django.db.models import Q
 
 from catalog.models import Product
+from milkshop.customer_versions import OwnedQuerySet
 
 
 class Cart(models.Model):
@@ -13,6 +14,8 @@ class Cart(models.Model):
     )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
+
+    objects = OwnedQuerySet.as_manager()
 
     def __str__(self):
         return f"Cart of {self.user}" if self.user_id else f"Visitor cart #{self.pk}"
@@ -25,6 +28,8 @@ class CartItem(models.Model):
     # The price the customer saw when adding, so a change since can be pointed out.
     price_when_added = models.DecimalField(max_digits=10, decimal_places=2, null=True)
     added_at = models.DateTimeField(auto_now_add=True)
+
+    objects = OwnedQuerySet.as_manager()
 
     class Meta:
         ordering = ["added_at", "pk"]

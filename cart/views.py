@@ -1,6 +1,7 @@
 from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, redirect, render
+from django.template.loader import render_to_string
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET, require_POST
 from django_htmx.http import retarget, trigger_client_event
@@ -9,6 +10,7 @@ from cart.forms import QuantityForm
 from cart.selectors import cart_contents, cart_contents_for_request, cart_for_request
 from cart.services import CartError, cart_add_item, cart_clear, cart_get_or_create, cart_remove_item, cart_set_quantity
 from catalog.models import Product
+from milkshop.page_cache import MARKS, customer_page
 
 CART_CHANGED = "cartChanged"
 
@@ -30,8 +32,12 @@ def _cart_changed(response: HttpResponse) -> HttpResponse:
 
 @require_GET
 def cart_detail(request: HttpRequest) -> HttpResponse:
-    contents = cart_contents_for_request(request)
-    return render(request, "cart/cart.html", {"contents": contents, "cart_count": contents.item_count})
+    def render_marked() -> str:
+        contents = cart_contents_for_request(request)
+        context = {"contents": contents, "cart_count": contents.item_count, **MARKS}
+        return render_to_string("cart/cart.html", context, request=request)
+
+    return customer_page(request, render_marked=render_marked)
 
 
 @require_GET

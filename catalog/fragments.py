@@ -1,7 +1,8 @@
 """The catalog's product list, rendered once per query and catalog version and kept in each process's memory.
 
 It is the shop's busiest fragment and the same for every visitor but for the CSRF token of its add-to-cart
-forms, so it is cached marked (see milkshop.shared_pages) and the page it goes into punches each request's token in.
+forms, so it is cached marked (see milkshop.page_cache) and the page it goes into punches each request's token
+in.
 """
 
 import hashlib
@@ -14,7 +15,7 @@ from django.template.loader import render_to_string
 from django.utils.safestring import SafeString, mark_safe
 
 from catalog.selectors import products_for_catalog
-from milkshop.shared_pages import MARKS
+from milkshop.page_cache import MARKS
 
 LIFETIME = 300  # seconds; any change to a product starts a new version anyway
 

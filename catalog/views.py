@@ -7,7 +7,7 @@ from catalog.forms import CatalogFilterForm
 from catalog.fragments import marked_product_list
 from catalog.selectors import categories_for_shop, product_for_shop
 from catalog.versions import catalog_version
-from milkshop.shared_pages import MARKS, shared_page
+from milkshop.page_cache import MARKS, shared_page
 
 
 @require_GET

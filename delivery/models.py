@@ -12,6 +12,7 @@ from django.utils import timezone
 from accounts.models import RIDERS_GROUP
 from accounts.validators import PINCODE
 from delivery.slots import DeliverySlot
+from milkshop.customer_versions import OwnedQuerySet
 from payments.models import PaymentMethod, PaymentStatus
 
 
@@ -151,6 +152,8 @@ class Delivery(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
+    objects = OwnedQuerySet.as_manager()
+
     class Meta:
         verbose_name_plural = "deliveries"
         ordering = ["delivery_date", "slot", "pk"]
@@ -222,6 +225,8 @@ class DeliveryStatusHistory(models.Model):
     changed_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL)
     note = models.CharField(max_length=255, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = OwnedQuerySet.as_manager()
 
     class Meta:
         ordering = ["created_at", "pk"]

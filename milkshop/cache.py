@@ -31,6 +31,19 @@ def _warn(operation: str, error: Exception) -> None:
 
 
 class FailSoftRedisCacheClient(RedisCacheClient):
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self._clients_by_pool = {}
+
+    def get_client(self, key=None, *, write=False):
+        """One redis client per connection pool, reused: Django builds a new one for every cache call, and building
+        one (its table of response callbacks) costs more than the round trip to Redis."""
+        pool = self._get_connection_pool(write)
+        client = self._clients_by_pool.get(pool)
+        if client is None:
+            client = self._clients_by_pool[pool] = self._client(connection_pool=pool)
+        return client
+
     def add(self, key, value, timeout):
         """True while unreachable, as for any key a cache does not hold: allauth takes its rate-limit lock with add()
         and would otherwise refuse every log-in (429) until Redis is back."""

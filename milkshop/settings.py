@@ -177,12 +177,15 @@ if REDIS_URL:
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
     Q_CLUSTER["orm"] = "default"
-# Each process also keeps rendered pages in its own memory (milkshop/shared_pages.py): a hit costs no round trip.
+# Each process also keeps rendered pages in its own memory (milkshop/page_cache.py): a hit costs no round trip.
 CACHES["local"] = {
     "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
     "LOCATION": "rendered-pages",
-    "OPTIONS": {"MAX_ENTRIES": 500},
+    "OPTIONS": {"MAX_ENTRIES": 2000},
 }
+# A signed-in customer's cart and order pages are kept too, under a version token per customer in the shared cache
+# (milkshop/customer_versions.py). Only with Redis: local memory would not see changes made by other processes.
+CACHE_PERSONAL_PAGES = env_bool("CACHE_PERSONAL_PAGES", default=bool(REDIS_URL))
 # With a shared cache, sessions are read from it and written through to the database: a signed-in page costs no
 # session query. Local memory is per process, so without Redis sessions stay in the database alone.
 SESSION_ENGINE = f"django.contrib.sessions.backends.{'cached_db' if REDIS_URL else 'db'}"
@@ -190,10 +193,12 @@ if Q_CLUSTER["retry"] <= Q_CLUSTER["timeout"]:
     raise ImproperlyConfigured("Q_RETRY must be greater than Q_TIMEOUT, or a slow task would run twice at once.")
 
 AUTH_USER_MODEL = "accounts.User"
-AUTHENTICATION_BACKENDS = [
-    "django.contrib.auth.backends.ModelBackend",
-    "allauth.account.auth_backends.AuthenticationBackend",
-]
+# With Redis the signed-in user comes from the cache, not a query per request (accounts/backends.py).
+AUTHENTICATION_BACKENDS = (
+    ["accounts.backends.CachedModelBackend", "accounts.backends.CachedAllauthBackend"]
+    if REDIS_URL
+    else ["django.contrib.auth.backends.ModelBackend", "allauth.account.auth_backends.AuthenticationBackend"]
+)
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},

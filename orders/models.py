@@ -6,6 +6,7 @@ from django.db.models import Q
 from django.urls import reverse
 
 from delivery.slots import DeliverySlot
+from milkshop.customer_versions import OwnedQuerySet
 from payments.models import PaymentMethod, PaymentStatus
 
 
@@ -84,6 +85,8 @@ class Order(models.Model):
     created_at = models.DateTimeField(auto_now_add=True, db_index=True)
     updated_at = models.DateTimeField(auto_now=True)
 
+    objects = OwnedQuerySet.as_manager()
+
     class Meta:
         ordering = ["-created_at", "-pk"]
         constraints = [
@@ -145,6 +148,8 @@ class OrderLine(models.Model):
     qty = models.PositiveIntegerField()
     line_total = models.DecimalField(max_digits=10, decimal_places=2)
 
+    objects = OwnedQuerySet.as_manager()
+
     class Meta:
         ordering = ["pk"]
         constraints = [models.CheckConstraint(condition=Q(qty__gte=1), name="order_line_qty_at_least_one")]
@@ -160,6 +165,8 @@ class OrderStatusHistory(models.Model):
     changed_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL)
     note = models.CharField(max_length=255, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = OwnedQuerySet.as_manager()
 
     class Meta:
         ordering = ["created_at", "pk"]

@@ -4,12 +4,14 @@ from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.http import FileResponse, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.template.loader import render_to_string
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from cart.selectors import cart_contents, cart_for_request
 from delivery.selectors import open_slot_options
 from milkshop.money import format_money
+from milkshop.page_cache import MARKS, customer_page
 from orders.forms import CheckoutForm
 from orders.invoices import order_invoice_file
 from orders.models import Order
@@ -87,7 +89,11 @@ def order_list(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_GET
 def order_detail(request: HttpRequest, number: str) -> HttpResponse:
-    return render(request, "orders/order_detail.html", {"order": order_for_user(user=request.user, number=number)})
+    def render_marked() -> str:
+        context = {"order": order_for_user(user=request.user, number=number), **MARKS}
+        return render_to_string("orders/order_detail.html", context, request=request)
+
+    return customer_page(request, render_marked=render_marked)
 
 
 @login_required

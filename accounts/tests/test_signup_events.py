@@ -7,11 +7,18 @@ from django.urls import reverse
 from django_q.models import Task
 
 from accounts.services import user_create
+from accounts.signals import user_registered
 from analytics.models import AnalyticsEvent, EventType
 from notifications.models import Notification, NotificationStatus, NotificationType
 from notifications.tasks import send_welcome_email
 
 pytestmark = pytest.mark.django_db
+
+
+def announcements(callbacks) -> list:
+    """The after-commit callbacks that announce a sign-up (the others refresh caches)."""
+    return [callback for callback in callbacks if getattr(callback, "func", None) == user_registered.send]
+
 
 SIGNUP = {
     "name": "Lakshmi Pillai",
@@ -26,7 +33,7 @@ def test_signup_enqueues_one_analytics_task_and_one_welcome_email(client, django
     with django_capture_on_commit_callbacks(execute=True) as callbacks:
         client.post(reverse("account_signup"), SIGNUP)
 
-    assert len(callbacks) == 1
+    assert len(announcements(callbacks)) == 1
     assert Task.objects.filter(func="analytics.tasks.record_event").count() == 1
     assert Task.objects.filter(func="notifications.tasks.send_welcome_email").count() == 1
 
@@ -74,7 +81,7 @@ def test_a_welcome_task_that_runs_twice_sends_one_email(django_capture_on_commit
 def test_a_failed_email_is_logged_and_retried(settings, django_capture_on_commit_callbacks):
     with django_capture_on_commit_callbacks(execute=False) as callbacks:
         user = user_create(email="retry@example.in", password="x-long-password", name="Retry")
-    assert len(callbacks) == 1
+    assert len(announcements(callbacks)) == 1
 
     settings.MAILERS = {
         "default": {
