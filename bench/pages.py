@@ -5,9 +5,10 @@
 
 Builds a throwaway database (test_<name>) holding the demo shop scaled to 1,000 products and 10,000 orders,
 serves it with production settings (Redis for the cache, sessions and task queue; the Redis database given is
-emptied afterwards), and loads each page for a while from a second process (wrk, 10
-connections). /ping — a Django view that does nothing — runs in the same session as the ceiling; each page's
-ratio to it is printed. Then 10 customers check out concurrently through the real forms for a while.
+emptied afterwards), and loads each page for a while from a second process (wrk, 10 connections). /ping — a Django
+view that does nothing — runs in the same session as the ceiling; each page's ratio to it is printed. Then 10
+customers check out concurrently through the real forms for a while. Last, the same pages drawn on every request
+(kept pages bypassed: a visitor with a session; customers with CACHE_PERSONAL_PAGES off) show what a render costs.
 """
 
 import argparse
@@ -162,6 +163,23 @@ def session_cookie(user) -> str:
     return f"{settings.SESSION_COOKIE_NAME}={session.session_key}"
 
 
+def start_server(env: dict, port: int, workers: int) -> subprocess.Popen:
+    command = [sys.executable, "-m", "gunicorn", "milkshop.wsgi", f"--workers={workers}", f"--bind=127.0.0.1:{port}"]
+    return subprocess.Popen(
+        [*command, "--log-level=warning"],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,
+    )
+
+
+def stop_server(server: subprocess.Popen) -> None:
+    os.killpg(server.pid, signal.SIGTERM)
+    server.wait(timeout=30)
+
+
 def wrk(url: str, seconds: int, connections: int, cookie: str | None) -> dict:
     command = ["wrk", "-t2", f"-c{connections}", f"-d{seconds}s", "--latency", "-s", str(LUA), url]
     if cookie:
@@ -266,22 +284,7 @@ def main():
         subprocess.run(
             [sys.executable, "manage.py", "collectstatic", "--noinput", "-v0"], cwd=ROOT, env=env, check=True
         )
-        server = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "gunicorn",
-                "milkshop.wsgi",
-                f"--workers={workers}",
-                f"--bind=127.0.0.1:{port}",
-                "--log-level=warning",
-            ],
-            cwd=ROOT,
-            env=env,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-            start_new_session=True,
-        )
+        server = start_server(env, port, workers)
         base = f"http://127.0.0.1:{port}"
         wait_until_serving(base)
 
@@ -293,16 +296,34 @@ def main():
             ("cart (signed in)", "/cart/", cart_cookie),
             ("order detail (signed in)", order.get_absolute_url(), cart_cookie),
         ]
-        results = []
-        for label, path, cookie in pages:
-            wrk(base + path, 3, args.connections, cookie)  # warm-up: every worker loads its templates and connections
-            results.append((label, wrk(base + path, args.seconds, args.connections, cookie)))
+
+        def measure(base: str, pages: list) -> list:
+            results = []
+            for label, path, cookie in pages:
+                wrk(base + path, 3, args.connections, cookie)  # warm-up: every worker loads templates and connections
+                results.append((label, wrk(base + path, args.seconds, args.connections, cookie)))
+            return results
+
+        results = measure(base, pages)
         ceiling = results[0][1]["rps"]
 
         customers = []
         for user in users[1:11]:
             customers.append((user, user.addresses.get().pk, session_cookie(user)))
         placed, failed, rate = checkout_rate(base, customers, args.seconds)
+
+        # The same pages drawn on every request: a visitor with a session, and customers with kept pages off.
+        stop_server(server)
+        server = start_server({**env, "CACHE_PERSONAL_PAGES": "false"}, port, workers)
+        wait_until_serving(base)
+        results += measure(
+            base,
+            [
+                ("catalog (drawn every time)", "/", f"{settings.SESSION_COOKIE_NAME}=none"),
+                ("cart (drawn every time)", "/cart/", cart_cookie),
+                ("order (drawn every time)", order.get_absolute_url(), cart_cookie),
+            ],
+        )
 
         print(
             f"machine: {os.cpu_count()} cores, gunicorn {workers} sync workers, PostgreSQL {connection.pg_version // 10000}, "
@@ -319,8 +340,7 @@ def main():
         print(f"\ncheckout, 10 customers at once: {rate:.1f} orders/s ({placed} placed; not placed: {refused})")
     finally:
         if server is not None:
-            os.killpg(server.pid, signal.SIGTERM)
-            server.wait(timeout=30)
+            stop_server(server)
         connection.close()
         teardown_databases(old_config, verbosity=0)
         from django.core.cache import cache
