@@ -18,6 +18,7 @@ import re
 import shutil
 import signal
 import socket
+import string
 import subprocess
 import sys
 import threading
@@ -40,6 +41,7 @@ from django.conf import settings  # noqa: E402
 from django.db import connection  # noqa: E402
 from django.test.utils import setup_databases, teardown_databases  # noqa: E402
 from django.utils import timezone  # noqa: E402
+from django.utils.crypto import get_random_string  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
 LUA = Path(__file__).with_name("report.lua")
@@ -258,7 +260,9 @@ def main():
 
         bench_user = users[0]
         order = Order.objects.filter(user=bench_user).first()
-        cart_cookie = session_cookie(bench_user)
+        # A signed-in browser also carries the CSRF cookie it was given on the log-in page.
+        csrf_secret = get_random_string(32, string.ascii_letters + string.digits)
+        cart_cookie = f"{session_cookie(bench_user)}; {settings.CSRF_COOKIE_NAME}={csrf_secret}"
         from cart.models import Cart
         from cart.services import cart_add_item
 
