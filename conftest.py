@@ -51,3 +51,16 @@ def staff(client, db):
     user.groups.add(Group.objects.get_or_create(name=STAFF_GROUP)[0])
     client.force_login(user)
     return user
+
+
+@pytest.fixture
+def me(client, db):
+    """A customer in the delivery zone, signed in to the JSON API as the mobile app is; me.user is who they are."""
+    from milkshop.tests.apiclient import ApiClient
+    from orders.tests.factories import customer_with_address, delivery_zone
+
+    delivery_zone()
+    user = customer_with_address()
+    api = ApiClient(client).login(user.email)
+    api.user = user
+    return api

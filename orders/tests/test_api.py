@@ -11,19 +11,10 @@ from catalog.tests.factories import CategoryFactory, ProductFactory
 from delivery.slots import DeliverySlot
 from milkshop.tests.apiclient import ApiClient, error_of
 from orders.models import Order, OrderStatus
-from orders.tests.factories import customer_with_address, delivery_zone, fund_wallet, open_slot, place_order
+from orders.tests.factories import fund_wallet, open_slot, place_order
 from payments.models import PaymentStatus
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def me(client):
-    delivery_zone()
-    user = customer_with_address(email="asha@example.in")
-    api = ApiClient(client).login(user.email)
-    api.user = user
-    return api
 
 
 @pytest.fixture

@@ -4,24 +4,15 @@ from decimal import Decimal
 import pytest
 
 from accounts.tests.factories import UserFactory
-from milkshop.tests.apiclient import ApiClient, error_of
+from milkshop.tests.apiclient import error_of
 from orders.models import Order
-from orders.tests.factories import customer_with_address, delivery_zone, fund_wallet
+from orders.tests.factories import fund_wallet
 from subscriptions.generation import generate_subscription_orders
 from subscriptions.models import Subscription
 from subscriptions.services import first_changeable_date
 from subscriptions.tests.factories import milk
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def me(client):
-    delivery_zone()
-    user = customer_with_address()
-    api = ApiClient(client).login(user.email)
-    api.user = user
-    return api
 
 
 def test_subscribe_and_the_generator_makes_its_next_order(me):
