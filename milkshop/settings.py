@@ -277,8 +277,11 @@ MEDIA_ROOT = Path(env_str("MEDIA_ROOT", str(BASE_DIR / "media")))
 # (credentials from the usual AWS variables or the instance's role).
 REPORTS_ROOT = Path(env_str("REPORTS_ROOT", str(BASE_DIR / "reports")))
 REPORTS_S3_BUCKET = env_str("REPORTS_S3_BUCKET")
+# Invoices carry names and addresses: a private folder, outside MEDIA_ROOT, served only through the invoice view.
+INVOICES_ROOT = Path(env_str("INVOICES_ROOT", str(BASE_DIR / "invoices")))
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "invoices": {"BACKEND": "django.core.files.storage.FileSystemStorage", "OPTIONS": {"location": INVOICES_ROOT}},
     "reports": {
         "BACKEND": "storages.backends.s3.S3Storage",
         "OPTIONS": {
@@ -406,4 +409,8 @@ if TESTING:
     STORAGES["reports"] = {
         "BACKEND": "django.core.files.storage.FileSystemStorage",
         "OPTIONS": {"location": BASE_DIR / "test-reports"},
+    }
+    STORAGES["invoices"] = {
+        "BACKEND": "django.core.files.storage.FileSystemStorage",
+        "OPTIONS": {"location": BASE_DIR / "test-invoices"},
     }

@@ -1,4 +1,4 @@
-"""Invoice PDFs: rendered once from an HTML template with WeasyPrint, then kept in the media storage."""
+"""Invoice PDFs: rendered once from an HTML template with WeasyPrint, then kept in the private invoice storage."""
 
 import secrets
 
@@ -18,12 +18,9 @@ def invoice_pdf(*, order: Order) -> bytes:
 
 
 def order_invoice_file(*, order: Order) -> FieldFile:
-    """The stored invoice, made on first request.
-
-    It lies in the media storage, which is served to anyone for the product pictures, so its name carries a random
-    part: knowing an order's number (read out on the phone, printed on manifests) must not lead to its invoice.
-    """
-    if not order.invoice:
+    """The stored invoice, made on first request, and made again when its file is not there (another host's folder,
+    a folder wiped); its name still carries a random part, in case the folder is ever exposed by mistake."""
+    if not order.invoice or not order.invoice.storage.exists(order.invoice.name):
         name = f"invoice-{order.number}-{secrets.token_urlsafe(24)}.pdf"
         order.invoice.save(name, ContentFile(invoice_pdf(order=order)), save=False)
         Order.objects.filter(pk=order.pk).update(invoice=order.invoice.name)

@@ -1,6 +1,7 @@
 import secrets
 
 from django.conf import settings
+from django.core.files.storage import storages
 from django.db import models
 from django.db.models import Q
 from django.urls import reverse
@@ -58,6 +59,11 @@ def delivery_snapshot(*, user, address) -> dict:
     }
 
 
+def invoice_storage():
+    """The private invoice folder (settings.STORAGES["invoices"]): never served as media."""
+    return storages["invoices"]
+
+
 class Order(models.Model):
     number = models.CharField(max_length=20, unique=True, default=new_order_number, editable=False)
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="orders")
@@ -81,7 +87,7 @@ class Order(models.Model):
     pincode = models.CharField(max_length=6)
     landmark = models.CharField(max_length=150, blank=True)
     instructions = models.CharField(max_length=300, blank=True)
-    invoice = models.FileField(upload_to="invoices/", blank=True)
+    invoice = models.FileField(upload_to="invoices/", blank=True, storage=invoice_storage)
     created_at = models.DateTimeField(auto_now_add=True, db_index=True)
     updated_at = models.DateTimeField(auto_now=True)
 

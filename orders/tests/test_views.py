@@ -1,4 +1,5 @@
 from decimal import Decimal
+from pathlib import Path
 
 import pytest
 from django.urls import reverse
@@ -163,14 +164,38 @@ def test_order_again_refills_the_cart(client, customer):
     assert list(CartItem.objects.filter(cart__user=customer).values_list("product_id", "qty")) == [(milk.pk, 3)]
 
 
-def test_invoice_is_a_pdf_for_paid_orders(client, customer, settings, tmp_path):
-    settings.MEDIA_ROOT = tmp_path
+def test_invoice_is_a_pdf_for_paid_orders(client, customer):
     fund_wallet(customer, Decimal("500.00"))
     order = place_order(user=customer, method=PaymentMethod.WALLET)
 
     response = client.get(reverse("orders:invoice", args=[order.number]))
 
     assert response["Content-Type"] == "application/pdf"
+    assert b"".join(response.streaming_content).startswith(b"%PDF")
+
+
+def test_invoices_are_kept_in_the_private_folder_never_in_public_media(client, customer, settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path
+    fund_wallet(customer, Decimal("500.00"))
+    order = place_order(user=customer, method=PaymentMethod.WALLET)
+
+    client.get(reverse("orders:invoice", args=[order.number]))
+
+    order.refresh_from_db()
+    assert Path(order.invoice.path).is_relative_to(settings.STORAGES["invoices"]["OPTIONS"]["location"])
+    assert Path(order.invoice.path).is_file()
+    assert not list(tmp_path.rglob("*.pdf"))
+
+
+def test_an_invoice_whose_file_is_gone_is_made_again(client, customer):
+    fund_wallet(customer, Decimal("500.00"))
+    order = place_order(user=customer, method=PaymentMethod.WALLET)
+    client.get(reverse("orders:invoice", args=[order.number]))
+    order.refresh_from_db()
+    order.invoice.storage.delete(order.invoice.name)
+
+    response = client.get(reverse("orders:invoice", args=[order.number]))
+
     assert b"".join(response.streaming_content).startswith(b"%PDF")
 
 
@@ -182,8 +207,7 @@ def test_invoice_waits_until_the_order_is_paid(client, customer):
     assert response["Location"] == order.get_absolute_url()
 
 
-def test_staff_can_download_any_invoice(client, settings, tmp_path):
-    settings.MEDIA_ROOT = tmp_path
+def test_staff_can_download_any_invoice(client):
     owner = customer_with_address()
     fund_wallet(owner, Decimal("500.00"))
     order = place_order(user=owner, method=PaymentMethod.WALLET)
