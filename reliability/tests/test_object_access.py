@@ -37,7 +37,7 @@ TOKENS = {
     "delivery:track": "test_the_public_tracking_link_shows_no_one_anything_personal",
     "account_confirm_email": "test_a_guessed_allauth_key_neither_shows_nor_changes_the_victims_account",
     "account_reset_password_from_key": "test_a_guessed_allauth_key_neither_shows_nor_changes_the_victims_account",
-    "^media/(?P<path>.*)$": "test_an_invoice_file_cannot_be_found_from_the_order_number",
+    "^media/(?P<path>.*)$": "test_an_invoice_file_is_never_in_public_media_nor_named_after_its_order",
 }
 
 
@@ -285,17 +285,18 @@ def test_a_guessed_allauth_key_neither_shows_nor_changes_the_victims_account(wor
     assert world.victim.check_password(PASSWORD)
 
 
-def test_an_invoice_file_cannot_be_found_from_the_order_number(world, settings, tmp_path):
-    """The invoice PDF (name, phone, address) is kept in the media storage, which a deployment serves to anyone
-    for the product pictures: its file name must not follow from the order number."""
+def test_an_invoice_file_is_never_in_public_media_nor_named_after_its_order(world, settings, tmp_path):
+    """The invoice PDF (name, phone, address) is kept in a private folder, not in the media storage that a
+    deployment serves to anyone for the product pictures; nor does its file name follow from the order number."""
     settings.MEDIA_ROOT = tmp_path
     victim = signed_in(world.victim)
     download = victim.get(reverse("orders:invoice", args=[world.order.number]))
     assert download.status_code == 200
     world.order.refresh_from_db()
     stored = world.order.invoice.name
-    assert default_storage.exists(stored)
-    assert not default_storage.exists(f"invoices/invoice-{world.order.number}.pdf")
+    assert world.order.invoice.storage.exists(stored)
+    assert not default_storage.exists(stored)
+    assert not list(tmp_path.rglob("*.pdf"))
     assert len(stored) >= len(f"invoices/invoice-{world.order.number}.pdf") + 16
 
 
