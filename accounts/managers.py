@@ -1,12 +1,13 @@
 from django.contrib.auth.base_user import BaseUserManager
-from django.db import models
 
 from accounts.user_cache import forget_cached_users
+from milkshop.customer_versions import OwnedQuerySet
 
 
-class UserQuerySet(models.QuerySet):
+class UserQuerySet(OwnedQuerySet):
     def update(self, **kwargs):
-        """Bulk updates send no signals: they drop the users they change from the cache themselves."""
+        """Bulk updates send no signals: they drop the users they change from the cache themselves (and, as for
+        every owned row, renew their pages' tokens)."""
         user_ids = list(self.values_list("pk", flat=True))
         rows = super().update(**kwargs)
         forget_cached_users(user_ids)

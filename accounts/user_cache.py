@@ -1,7 +1,6 @@
 """Signed-in users kept in the shared cache (see accounts.backends), and dropped from it whenever they change."""
 
-from django.core.cache import cache
-from django.db import transaction
+from milkshop.invalidation import drop_now_and_on_commit
 
 LIFETIME = 300  # seconds
 
@@ -11,9 +10,4 @@ def cache_key(user_id) -> str:
 
 
 def forget_cached_users(user_ids) -> None:
-    """Drop these users from the cache now, and again once the change commits (a request in between may have put
-    the old row back)."""
-    keys = [cache_key(user_id) for user_id in user_ids]
-    if keys:
-        cache.delete_many(keys)
-        transaction.on_commit(lambda: cache.delete_many(keys))
+    drop_now_and_on_commit([cache_key(user_id) for user_id in user_ids])

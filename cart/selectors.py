@@ -2,7 +2,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from django.conf import settings
-from django.db.models import Sum
+from django.db.models import QuerySet, Sum
 from django.http import HttpRequest
 
 from cart.models import Cart, CartItem
@@ -19,15 +19,18 @@ def cart_for_request(request: HttpRequest) -> Cart | None:
     return Cart.objects.filter(pk=cart_id, user__isnull=True).first() if cart_id else None
 
 
-def cart_item_count(request: HttpRequest) -> int:
-    """Units in the request's cart, for the header: one query, no cart created."""
+def _items_for_request(request: HttpRequest) -> QuerySet[CartItem]:
+    """The lines of the cart cart_for_request finds, without fetching the cart first."""
     if request.user.is_authenticated:
-        items = CartItem.objects.filter(cart__user=request.user)
-    elif cart_id := request.session.get(SESSION_CART_ID):
-        items = CartItem.objects.filter(cart_id=cart_id, cart__user__isnull=True)
-    else:
-        return 0
-    return items.aggregate(total=Sum("qty"))["total"] or 0
+        return CartItem.objects.filter(cart__user=request.user)
+    if cart_id := request.session.get(SESSION_CART_ID):
+        return CartItem.objects.filter(cart_id=cart_id, cart__user__isnull=True)
+    return CartItem.objects.none()
+
+
+def cart_item_count(request: HttpRequest) -> int:
+    """Units in the request's cart, for the header: one query (none for a visitor without a cart)."""
+    return _items_for_request(request).aggregate(total=Sum("qty"))["total"] or 0
 
 
 def line_limit(product: Product) -> int:
@@ -111,11 +114,5 @@ def cart_contents(cart: Cart | None) -> CartContents:
 
 def cart_contents_for_request(request: HttpRequest) -> CartContents:
     """cart_contents(cart_for_request(request)) in one query; an empty cart comes back as no cart."""
-    if request.user.is_authenticated:
-        items = CartItem.objects.filter(cart__user=request.user)
-    elif cart_id := request.session.get(SESSION_CART_ID):
-        items = CartItem.objects.filter(cart_id=cart_id, cart__user__isnull=True)
-    else:
-        return CartContents(cart=None, lines=[])
-    items = list(items.select_related("cart", "product__category"))
+    items = list(_items_for_request(request).select_related("cart", "product__category"))
     return CartContents(cart=items[0].cart if items else None, lines=_lines(items))

@@ -7,10 +7,9 @@ for a second (LOCAL_LIFETIME) so that the busiest pages need no cache round trip
 process shows here within that second.
 """
 
-import uuid
-
 from django.core.cache import cache, caches
-from django.db import transaction
+
+from milkshop.invalidation import drop_now_and_on_commit, version_token
 
 KEY = "catalog:version"
 LIFETIME = 30  # seconds
@@ -21,17 +20,11 @@ def catalog_version() -> str:
     local = caches["local"]
     version = local.get(KEY)
     if version is None:
-        version = cache.get_or_set(KEY, lambda: uuid.uuid4().hex, LIFETIME)
+        version = version_token(KEY, LIFETIME)
         local.set(KEY, version, LOCAL_LIFETIME)
     return version
 
 
-def _forget() -> None:
-    caches["local"].delete(KEY)
-    cache.delete(KEY)
-
-
 def forget_catalog_version() -> None:
-    """Start a new token now, and again once the change commits (a page drawn in between may show the old data)."""
-    _forget()
-    transaction.on_commit(_forget)
+    """Start a new token, here and in the shared cache."""
+    drop_now_and_on_commit([KEY], caches=(caches["local"], cache))

@@ -60,6 +60,21 @@ def _history(delivery: Delivery, *, from_status: str, by: User | None, note: str
     )
 
 
+def _status_changed(delivery: Delivery, *, from_status: str, by: User | None, note: str) -> None:
+    """Its history row, and delivery_updated once the change commits."""
+    _history(delivery, from_status=from_status, by=by, note=note)
+    transaction.on_commit(
+        partial(
+            delivery_updated.send,
+            sender=Delivery,
+            delivery_id=delivery.pk,
+            order_id=delivery.order_id,
+            from_status=from_status,
+            to_status=delivery.status,
+        )
+    )
+
+
 def _assignment_note(rider: User | None) -> str:
     return f"Assigned to {rider.name}" if rider else "Waiting for a rider"
 
@@ -205,17 +220,7 @@ def delivery_transition(
 
         locked.status = to
         locked.save(update_fields=["status", "failure_reason", "failure_note", "cash_collected", "updated_at"])
-        _history(locked, from_status=from_status, by=by, note=history_note)
-        transaction.on_commit(
-            partial(
-                delivery_updated.send,
-                sender=Delivery,
-                delivery_id=locked.pk,
-                order_id=order.pk,
-                from_status=from_status,
-                to_status=to,
-            )
-        )
+        _status_changed(locked, from_status=from_status, by=by, note=history_note)
     delivery.refresh_from_db()
     return delivery
 
@@ -293,17 +298,7 @@ def delivery_cancel_for_order(*, order: Order, by: User | None, note: str) -> De
     from_status = delivery.status
     delivery.status = DeliveryStatus.CANCELLED
     delivery.save(update_fields=["status", "updated_at"])
-    _history(delivery, from_status=from_status, by=by, note=note)
-    transaction.on_commit(
-        partial(
-            delivery_updated.send,
-            sender=Delivery,
-            delivery_id=delivery.pk,
-            order_id=order.pk,
-            from_status=from_status,
-            to_status=DeliveryStatus.CANCELLED,
-        )
-    )
+    _status_changed(delivery, from_status=from_status, by=by, note=note)
     return delivery
 
 

@@ -7,15 +7,15 @@ cache and lapse after LIFETIME seconds, which bounds how long a change made arou
 Only while CACHE_PERSONAL_PAGES is on (see milkshop.page_cache): otherwise nothing reads them and they cost nothing.
 """
 
-import uuid
 from collections.abc import Iterable
 
 from django.apps import apps
 from django.conf import settings
-from django.core.cache import cache
 from django.core.exceptions import ObjectDoesNotExist
-from django.db import models, transaction
+from django.db import models
 from django.db.models.signals import post_delete, post_save
+
+from milkshop.invalidation import drop_now_and_on_commit, version_token
 
 LIFETIME = 300  # seconds
 # Model label: the lookup from one of its rows to the customer (user id) it belongs to; at most one relation deep.
@@ -38,18 +38,12 @@ def _key(user_id) -> str:
 
 
 def customer_version(user_id: int) -> str:
-    return cache.get_or_set(_key(user_id), lambda: uuid.uuid4().hex, LIFETIME)
+    return version_token(_key(user_id), LIFETIME)
 
 
 def customer_pages_changed(user_ids: Iterable[int | None]) -> None:
-    """Renew these customers' tokens now, and again once the change commits (a page drawn in between may show the
-    old data under the token renewed first)."""
-    if not settings.CACHE_PERSONAL_PAGES:
-        return
-    keys = [_key(user_id) for user_id in set(user_ids) if user_id is not None]
-    if keys:
-        cache.delete_many(keys)
-        transaction.on_commit(lambda: cache.delete_many(keys))
+    if settings.CACHE_PERSONAL_PAGES:
+        drop_now_and_on_commit([_key(user_id) for user_id in set(user_ids) if user_id is not None])
 
 
 def _owners_of(model, rows: list) -> set[int | None]:

@@ -7,6 +7,7 @@ import pytest
 from django.test import Client
 from django.urls import reverse
 
+from accounts.models import User
 from catalog.models import Product
 from catalog.tests.factories import ProductFactory
 from delivery.models import DeliveryStatus
@@ -91,6 +92,10 @@ def rename(order):
     order.user.save()
 
 
+def rename_in_bulk(order):
+    User.objects.filter(pk=order.user_id).update(name="Meera Menon")
+
+
 @pytest.mark.parametrize(
     ("change", "shows"),
     [
@@ -99,8 +104,16 @@ def rename(order):
         (bulk_update, "Ring twice"),
         (fill_cart_elsewhere, '<span class="badge cart-count">3<'),
         (rename, "Meera"),
+        (rename_in_bulk, "Meera"),
     ],
-    ids=["order cancelled", "delivery picked up", "bulk update", "cart filled elsewhere", "customer renamed"],
+    ids=[
+        "order cancelled",
+        "delivery picked up",
+        "bulk update",
+        "cart filled elsewhere",
+        "customer renamed",
+        "customer renamed in bulk",
+    ],
 )
 def test_the_order_page_follows_every_change_at_once(client, order, change, shows):
     assert shows not in page(client, order.get_absolute_url())
