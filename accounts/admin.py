@@ -1,10 +1,13 @@
 from allauth.account.adapter import get_adapter
+from django import forms
 from django.contrib import admin
 from django.contrib.admin.forms import AdminAuthenticationForm
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.contrib.auth.forms import AdminUserCreationForm, UserChangeForm
 
 from accounts.models import Address, User
+from accounts.services import address_delete, address_save
+from subscriptions.services import SubscriptionError, subscriptions_zone_for_address
 
 
 class AdminLoginForm(AdminAuthenticationForm):
@@ -26,8 +29,37 @@ class AdminLoginForm(AdminAuthenticationForm):
 admin.site.login_form = AdminLoginForm
 
 
+class AddressAdminForm(forms.ModelForm):
+    """Saved through accounts.services.address_save, whose refusals (an unserved PIN code for an address that
+    receives subscriptions) show on the form."""
+
+    class Meta:
+        model = Address
+        fields = [
+            "user",
+            "label",
+            "line1",
+            "line2",
+            "area",
+            "city",
+            "pincode",
+            "landmark",
+            "instructions",
+            "is_default",
+        ]
+
+    def _post_clean(self):
+        super()._post_clean()
+        if self.instance.pk and "pincode" in self.changed_data and "pincode" not in self.errors:
+            try:
+                subscriptions_zone_for_address(address=self.instance)
+            except SubscriptionError as error:
+                self.add_error("pincode", str(error))
+
+
 class AddressInline(admin.StackedInline):
     model = Address
+    form = AddressAdminForm
     extra = 0
 
 
@@ -53,6 +85,15 @@ class UserAdmin(DjangoUserAdmin):
     search_fields = ["email", "name", "phone"]
     readonly_fields = ["last_login", "created_at", "updated_at"]
     inlines = [AddressInline]
+
+    def save_formset(self, request, form, formset, change):
+        if formset.model is not Address:
+            return super().save_formset(request, form, formset, change)
+        for address in formset.save(commit=False):
+            address_save(address=address, make_default=address.is_default)
+        for address in formset.deleted_objects:
+            address_delete(address=address)
+
     fieldsets = [
         (None, {"fields": ["email", "password"]}),
         ("Personal info", {"fields": ["name", "phone"]}),
@@ -66,6 +107,11 @@ class UserAdmin(DjangoUserAdmin):
 
 @admin.register(Address)
 class AddressAdmin(admin.ModelAdmin):
+    form = AddressAdminForm
+
+    def save_model(self, request, obj, form, change):
+        address_save(address=obj, make_default=obj.is_default)
+
     list_display = ["user", "label", "area", "city", "pincode", "is_default"]
     list_filter = ["city", "is_default"]
     search_fields = ["user__email", "line1", "area", "pincode"]

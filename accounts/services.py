@@ -1,9 +1,11 @@
 from functools import partial
 
+from django.core.exceptions import ValidationError
 from django.db import transaction
 
 from accounts.models import Address, User
 from accounts.signals import user_registered
+from subscriptions.services import SubscriptionError, subscriptions_rezone
 
 
 def user_register(*, user: User) -> User:
@@ -40,6 +42,10 @@ def address_save(*, address: Address, make_default: bool = False) -> Address:
         others.filter(is_default=True).update(is_default=False)
         address.is_default = True
     address.full_clean()
+    try:
+        subscriptions_rezone(address=address)
+    except SubscriptionError as error:
+        raise ValidationError({"pincode": [str(error)]}) from error
     address.save()
     return address
 

@@ -1,5 +1,6 @@
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -74,7 +75,11 @@ def _address_edit(request: HttpRequest, address: Address | None) -> HttpResponse
 
     form = AddressForm(request.POST, instance=instance)
     if form.is_valid():
-        address_save(address=form.save(commit=False), make_default=form.cleaned_data["make_default"])
+        try:
+            address_save(address=form.save(commit=False), make_default=form.cleaned_data["make_default"])
+        except ValidationError as error:
+            form.add_error(None, error)
+            return _address_form_response(request, form, address)
         notice = "Address saved." if address else "Address added."
         if request.htmx:
             return _address_list(request, notice)

@@ -14,6 +14,8 @@ from datetime import timedelta
 from decimal import Decimal
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "milkshop.settings")
+# A dairy with this many subscribers runs slots that hold them all; capacity is still checked per order.
+os.environ.setdefault("DELIVERY_SLOT_CAPACITY", "1000000")
 
 import django  # noqa: E402
 
@@ -40,7 +42,8 @@ def populate(count: int):
             category=category,
             unit="1 L",
             price=Decimal("60.00"),
-            stock=10**7,
+            perishable=True,
+            daily_supply=10**6,
             subscribable=True,
         )
         for n in range(20)

@@ -6,7 +6,7 @@ from django.db.models import QuerySet, Sum
 from django.http import HttpRequest
 
 from cart.models import Cart, CartItem
-from catalog.models import Product
+from catalog.models import Product, left_soon
 
 SESSION_CART_ID = "cart_id"
 
@@ -34,18 +34,18 @@ def cart_item_count(request: HttpRequest) -> int:
 
 
 def line_limit(product: Product) -> int:
-    """The most of one product a cart line may hold right now."""
-    return min(product.stock, settings.CART_MAX_LINE_QTY)
+    """The most of one product a cart line may hold right now (for the best date open for orders)."""
+    return min(product.available, settings.CART_MAX_LINE_QTY)
 
 
 def line_problem(product: Product, qty: int) -> str:
-    """Why this line cannot be checked out as it is, or "" when it can."""
+    """Why this line cannot be checked out as it is, or "" when it can (checkout checks the chosen date again)."""
     if not product.is_active:
         return "No longer available: remove it to check out."
-    if product.stock <= 0:
+    if product.available <= 0:
         return "Out of stock: remove it to check out."
-    if qty > product.stock:
-        return f"Only {product.stock} left: lower the quantity to check out."
+    if qty > product.available:
+        return f"Only {product.available} left: lower the quantity to check out."
     return ""
 
 
@@ -101,18 +101,27 @@ class CartContents:
         return next((line for line in self.lines if line.product.pk == product_id), None)
 
 
+def _with_products(items: QuerySet[CartItem]) -> QuerySet[CartItem]:
+    """Items with their products, and the most each product has left for a date open for orders."""
+    return items.select_related("product__category").annotate(product_left=left_soon("product__"))
+
+
 def _lines(items) -> list[CartLine]:
-    return [CartLine(product=item.product, qty=item.qty, price_when_added=item.price_when_added) for item in items]
+    lines = []
+    for item in items:
+        item.product.left_for_day = item.product_left
+        lines.append(CartLine(product=item.product, qty=item.qty, price_when_added=item.price_when_added))
+    return lines
 
 
 def cart_contents(cart: Cart | None) -> CartContents:
     """The cart's lines priced at today's prices, with anything that blocks checkout flagged."""
     if cart is None:
         return CartContents(cart=None, lines=[])
-    return CartContents(cart=cart, lines=_lines(CartItem.objects.filter(cart=cart).select_related("product__category")))
+    return CartContents(cart=cart, lines=_lines(_with_products(CartItem.objects.filter(cart=cart))))
 
 
 def cart_contents_for_request(request: HttpRequest) -> CartContents:
     """cart_contents(cart_for_request(request)) in one query; an empty cart comes back as no cart."""
-    items = list(_items_for_request(request).select_related("cart", "product__category"))
+    items = list(_with_products(_items_for_request(request)).select_related("cart"))
     return CartContents(cart=items[0].cart if items else None, lines=_lines(items))

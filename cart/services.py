@@ -26,13 +26,13 @@ def cart_get_or_create(request: HttpRequest) -> Cart:
 def _check_quantity(product: Product, qty: int, *, already: int = 0) -> None:
     if not product.is_active:
         raise CartError(f"{product.name} is no longer available.")
-    if product.stock <= 0:
+    if product.available <= 0:
         raise CartError(f"{product.name} is out of stock.")
     if qty < 1:
         raise CartError("Enter a quantity of at least 1.")
     in_cart = f" You already have {already} in your cart." if already else ""
-    if qty > product.stock:
-        raise CartError(f"Only {product.stock} of {product.name} left in stock.{in_cart}")
+    if qty > product.available:
+        raise CartError(f"Only {product.available} of {product.name} left in stock.{in_cart}")
     if qty > settings.CART_MAX_LINE_QTY:
         raise CartError(f"You can order at most {settings.CART_MAX_LINE_QTY} of one product.{in_cart}")
 
@@ -47,7 +47,7 @@ def _lock_cart(cart: Cart) -> None:
 def cart_add_item(*, cart: Cart, product: Product, qty: int) -> CartItem:
     """Add qty units to the cart (on top of what is there); refused whole if the result is not allowed."""
     _lock_cart(cart)
-    product = Product.objects.get(pk=product.pk)
+    product = Product.objects.with_left().get(pk=product.pk)
     item = CartItem.objects.select_for_update().filter(cart=cart, product=product).first()
     already = item.qty if item else 0
     if qty < 1:
@@ -66,7 +66,7 @@ def cart_add_item(*, cart: Cart, product: Product, qty: int) -> CartItem:
 def cart_set_quantity(*, cart: Cart, product: Product, qty: int) -> CartItem:
     """Set a line's quantity; the line must already be in the cart."""
     _lock_cart(cart)
-    product = Product.objects.get(pk=product.pk)
+    product = Product.objects.with_left().get(pk=product.pk)
     item = CartItem.objects.select_for_update().get(cart=cart, product=product)
     _check_quantity(product, qty)
     item.qty = qty

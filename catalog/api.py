@@ -1,3 +1,4 @@
+import datetime
 from decimal import Decimal
 
 from django.http import HttpRequest, HttpResponse
@@ -8,6 +9,7 @@ from pydantic import Field
 from catalog.models import Category, Product
 from catalog.selectors import products_for_catalog
 from catalog.services import product_create, product_update
+from catalog.stock import StockError
 from milkshop.apibase import COMMON_ERRORS, ApiError, CamelSchema, bearer, not_found
 
 router = Router(tags=["products"])
@@ -29,6 +31,8 @@ class ProductDetailOut(ProductOut):
     description: str
     is_active: bool
     subscribable: bool
+    perishable: bool
+    daily_supply: int
     image_url: str | None
 
 
@@ -36,6 +40,9 @@ class ProductFilters(CamelSchema):
     category: str = Field(default="", max_length=80, description="Category name or slug, e.g. Milk")
     search: str = Field(default="", max_length=80)
     in_stock: bool = False
+    date: datetime.date | None = Field(
+        default=None, description="Stock for this delivery date; without it, the most left for any open date"
+    )
     page: int = Field(default=1, ge=1, le=10_000)
     page_size: int = Field(default=50, ge=1, le=MAX_PAGE_SIZE)
 
@@ -45,7 +52,9 @@ class ProductIn(CamelSchema):
     category: str = Field(min_length=1, max_length=80, description="Category name or slug")
     unit: str = Field(min_length=1, max_length=40)
     price: Decimal = Field(gt=0, max_digits=10, decimal_places=2)
-    stock: int = Field(default=0, ge=0, le=1_000_000)
+    stock: int = Field(default=0, ge=0, le=1_000_000, description="Packaged goods: opening stock")
+    perishable: bool = False
+    daily_supply: int = Field(default=0, ge=0, le=1_000_000, description="Perishables: units each delivery date")
     description: str = Field(default="", max_length=5000)
     is_active: bool = True
     subscribable: bool = False
@@ -58,7 +67,9 @@ class ProductUpdateIn(CamelSchema):
     category: str | None = Field(default=None, min_length=1, max_length=80)
     unit: str | None = Field(default=None, min_length=1, max_length=40)
     price: Decimal | None = Field(default=None, gt=0, max_digits=10, decimal_places=2)
-    stock: int | None = Field(default=None, ge=0, le=1_000_000)
+    stock: int | None = Field(default=None, ge=0, le=1_000_000, description="Packaged goods: a count of what is left")
+    perishable: bool | None = None
+    daily_supply: int | None = Field(default=None, ge=0, le=1_000_000)
     description: str | None = Field(default=None, max_length=5000)
     is_active: bool | None = None
     subscribable: bool | None = None
@@ -69,13 +80,15 @@ def product_out(product: Product, request: HttpRequest | None = None) -> dict:
         "product_id": product.pk,
         "name": product.name,
         "price": product.price,
-        "stock": product.stock,
+        "stock": product.available,
         "category": product.category.name,
         "unit": product.unit,
         "slug": product.slug,
         "description": product.description,
         "is_active": product.is_active,
         "subscribable": product.subscribable,
+        "perishable": product.perishable,
+        "daily_supply": product.daily_supply,
         "image_url": request.build_absolute_uri(product.image.url) if request and product.image else None,
     }
 
@@ -109,7 +122,10 @@ def products(request: HttpRequest, response: HttpResponse, filters: Query[Produc
         response["X-Total-Count"] = "0"
         return []
     found = products_for_catalog(
-        category=category.slug if category else "", search=filters.search, in_stock_only=filters.in_stock
+        category=category.slug if category else "",
+        search=filters.search,
+        in_stock_only=filters.in_stock,
+        day=filters.date,
     )
     start = (filters.page - 1) * filters.page_size
     response["X-Total-Count"] = str(found.count())
@@ -120,7 +136,7 @@ def products(request: HttpRequest, response: HttpResponse, filters: Query[Produc
     "/products/{product_id}", response={200: ProductDetailOut, **COMMON_ERRORS}, by_alias=True, summary="One product"
 )
 def product_detail(request: HttpRequest, product_id: int):
-    product = Product.objects.select_related("category").filter(pk=product_id).first()
+    product = Product.objects.select_related("category").with_left().filter(pk=product_id).first()
     if product is None:
         raise not_found("product")
     return product_out(product, request)
@@ -142,7 +158,11 @@ def product_add(request: HttpRequest, payload: ProductIn):
         raise ApiError(
             409, "slug_taken", f"A product with slug {data['slug']!r} already exists.", {"slug": ["Already used."]}
         )
-    return Status(201, product_out(product_create(**data), request))
+    try:
+        product = product_create(by=request.user, **data)
+    except StockError as error:
+        raise ApiError(409, "stock_refused", str(error)) from error
+    return Status(201, product_out(product, request))
 
 
 @router.patch(
@@ -160,4 +180,8 @@ def product_change(request: HttpRequest, payload: ProductUpdateIn):
     changes = payload.model_dump(exclude={"product_id"}, exclude_none=True)
     if "category" in changes:
         changes["category"] = _category(changes["category"])
-    return product_out(product_update(product=product, **changes), request)
+    try:
+        product = product_update(product=product, by=request.user, **changes)
+    except StockError as error:
+        raise ApiError(409, "stock_refused", str(error)) from error
+    return product_out(product, request)

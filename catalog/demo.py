@@ -7,7 +7,11 @@ from django.core.files.base import ContentFile
 from django.utils.text import slugify
 from PIL import Image, ImageDraw, ImageFont
 
-from catalog.models import Category, Product
+from catalog.models import Category, MovementKind, Product
+from catalog.stock import stock_record
+
+# Sold from each morning's supply rather than a running stock.
+PERISHABLE_CATEGORIES = {"Milk", "Curd & Yogurt", "Dairy Drinks"}
 
 # name, category, unit, price, stock, subscribable, description
 DEMO_PRODUCTS = [
@@ -155,17 +159,21 @@ def demo_catalog_ensure() -> int:
         slug = slugify(f"{name} {unit}")
         if Product.objects.filter(slug=slug).exists():
             continue
+        perishable = category in PERISHABLE_CATEGORIES
         product = Product(
             name=name,
             slug=slug,
             category=categories[category],
             unit=unit,
             price=Decimal(price),
-            stock=stock,
+            perishable=perishable,
+            daily_supply=stock if perishable else 0,
             subscribable=subscribable,
             description=description,
         )
         product.image.save(f"{slug}.png", ContentFile(product_picture(name, unit, category)), save=False)
         product.save()
+        if stock and not perishable:
+            stock_record(product=product, kind=MovementKind.RECEIVED, qty=stock, note="Opening stock")
         added += 1
     return added

@@ -17,12 +17,15 @@ LOCAL_LIFETIME = 1  # second
 
 
 def catalog_version() -> str:
+    """The token, with the delivery date the shop shows stock for: after the evening cutoff, pages show the next."""
+    from catalog.models import next_delivery_date  # catalog.models imports this module
+
     local = caches["local"]
     version = local.get(KEY)
     if version is None:
         version = version_token(KEY, LIFETIME)
         local.set(KEY, version, LOCAL_LIFETIME)
-    return version
+    return f"{version}:{next_delivery_date().isoformat()}"
 
 
 def forget_catalog_version() -> None:

@@ -5,7 +5,7 @@ from django.views.decorators.vary import vary_on_headers
 
 from catalog.forms import CatalogFilterForm
 from catalog.fragments import marked_product_list
-from catalog.selectors import categories_for_shop, product_for_shop
+from catalog.selectors import categories_for_shop, product_for_shop, supply_outlook
 from catalog.versions import catalog_version
 from milkshop.page_cache import MARKS, shared_page
 
@@ -29,7 +29,8 @@ def catalog(request: HttpRequest) -> HttpResponse:
 @require_GET
 def product_detail(request: HttpRequest, slug: str) -> HttpResponse:
     def render_marked() -> str:
-        context = {"product": product_for_shop(slug=slug), **MARKS}
+        product = product_for_shop(slug=slug)
+        context = {"product": product, "supply": supply_outlook(product=product), **MARKS}
         return render_to_string("catalog/product_detail.html", context, request=request)
 
     return shared_page(request, version=f"product:{catalog_version()}", render_marked=render_marked)

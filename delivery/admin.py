@@ -6,16 +6,9 @@ from django.urls import reverse
 from django.utils.html import format_html
 
 from accounts.models import RIDERS_GROUP, User
-from delivery.models import (
-    Delivery,
-    DeliveryStatus,
-    DeliveryStatusHistory,
-    DeliveryZone,
-    FailureReason,
-    SlotBooking,
-    cash_due_for,
-)
-from delivery.services import DeliveryError, delivery_assign, delivery_assign_least_loaded, delivery_transition
+from delivery.models import Delivery, DeliveryStatus, DeliveryStatusHistory, DeliveryZone, FailureReason, SlotBooking
+from delivery.services import DeliveryError, delivery_assign, delivery_assign_least_loaded
+from orders.workflows import delivery_transition
 
 
 @admin.register(DeliveryZone)
@@ -70,6 +63,10 @@ class DeliveryActionForm(ActionForm):
     failure_reason = forms.ChoiceField(
         choices=[("", "(failure reason)"), *FailureReason.choices], required=False, label="Reason"
     )
+    cash_collected = forms.DecimalField(
+        required=False, min_value=0, max_digits=10, decimal_places=2, label="Cash collected (₹)"
+    )
+    note = forms.CharField(required=False, max_length=255, label="Note")
 
 
 @admin.register(Delivery)
@@ -90,6 +87,7 @@ class DeliveryAdmin(admin.ModelAdmin):
         "mark_in_transit",
         "mark_delivered",
         "mark_failed",
+        "cancel",
     ]
     fieldsets = [
         (None, {"fields": ["order", "user", "status", "rider", "tracking_link"]}),
@@ -179,11 +177,10 @@ class DeliveryAdmin(admin.ModelAdmin):
         )
 
     def _move(self, request, queryset, to: str, done: str, **extra):
+        note = (self._chosen(request, "note") or "").strip()
+
         def move(delivery):
-            cash = cash_due_for(delivery.order) if to == DeliveryStatus.DELIVERED else None
-            delivery_transition(
-                delivery=delivery, to=to, by=request.user, note="In the admin", cash_collected=cash, **extra
-            )
+            delivery_transition(delivery=delivery, to=to, by=request.user, note=note, **extra)
 
         self._each(request, queryset, move, done)
 
@@ -195,9 +192,10 @@ class DeliveryAdmin(admin.ModelAdmin):
     def mark_in_transit(self, request, queryset):
         self._move(request, queryset, DeliveryStatus.IN_TRANSIT, "on the way")
 
-    @admin.action(description="Mark selected delivered (cash on delivery: the amount due was collected)")
+    @admin.action(description="Mark selected delivered (cash on delivery: with the cash collected)")
     def mark_delivered(self, request, queryset):
-        self._move(request, queryset, DeliveryStatus.DELIVERED, "delivered")
+        cash = self._chosen(request, "cash_collected")
+        self._move(request, queryset, DeliveryStatus.DELIVERED, "delivered", cash_collected=cash)
 
     @admin.action(description="Mark selected failed, for the chosen reason")
     def mark_failed(self, request, queryset):
@@ -206,3 +204,10 @@ class DeliveryAdmin(admin.ModelAdmin):
             self.message_user(request, "Choose a failure reason beside the action first.", messages.ERROR)
             return
         self._move(request, queryset, DeliveryStatus.FAILED, "marked failed", failure_reason=reason)
+
+    @admin.action(description="Cancel selected (before pickup the order is cancelled; after, written off)")
+    def cancel(self, request, queryset):
+        if not (self._chosen(request, "note") or "").strip():
+            self.message_user(request, "Write the reason in the note beside the action first.", messages.ERROR)
+            return
+        self._move(request, queryset, DeliveryStatus.CANCELLED, "cancelled")

@@ -5,9 +5,9 @@ from django.http import HttpRequest
 from ninja import Router
 from pydantic import Field
 
-from delivery.models import Delivery, DeliveryStatus, FailureReason, cash_due_for
-from delivery.services import DeliveryError, delivery_transition
+from delivery.models import Delivery, DeliveryStatus, FailureReason
 from milkshop.apibase import COMMON_ERRORS, ApiError, CamelSchema, bearer, not_found
+from orders.workflows import DeliveryError, NotAllowed, delivery_transition
 
 router = Router(tags=["delivery"])
 
@@ -35,17 +35,13 @@ class DeliveryUpdateOut(CamelSchema):
     summary="Move a delivery on (its rider, or staff)",
 )
 def delivery_update(request: HttpRequest, payload: DeliveryUpdateIn):
-    """The assigned rider or staff move a delivery along its flow. DELIVERED for cash on delivery needs
-    cashCollected (the amount due; it defaults to it); FAILED needs a failureReason."""
+    """The assigned rider or staff move a delivery along its flow. A rider may mark it PICKED_UP, IN_TRANSIT,
+    DELIVERED or FAILED (with a failureReason); only staff cancel. DELIVERED for cash on delivery needs
+    cashCollected: exactly the amount due."""
     delivery = Delivery.objects.select_related("order").filter(pk=payload.delivery_id).first()
-    if delivery is None:
-        raise not_found("delivery")
     user = request.user
-    if not user.is_staff and delivery.rider_id != user.pk:
-        raise ApiError(403, "forbidden", "Only the delivery's rider or staff can update it.")
-    cash = payload.cash_collected
-    if payload.status == DeliveryStatus.DELIVERED and cash is None:
-        cash = cash_due_for(delivery.order)
+    if delivery is None or not (user.is_staff or delivery.rider_id == user.pk):
+        raise not_found("delivery")
     try:
         delivery = delivery_transition(
             delivery=delivery,
@@ -53,9 +49,10 @@ def delivery_update(request: HttpRequest, payload: DeliveryUpdateIn):
             by=user,
             note=payload.note,
             failure_reason=payload.failure_reason or "",
-            cash_collected=cash,
-            as_rider=None if user.is_staff else user,
+            cash_collected=payload.cash_collected,
         )
+    except NotAllowed as error:
+        raise ApiError(403, "forbidden", str(error)) from error
     except DeliveryError as error:
         raise ApiError(409, "delivery_refused", str(error)) from error
     delivery.order.refresh_from_db()

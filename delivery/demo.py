@@ -14,9 +14,9 @@ from cart.models import Cart
 from cart.services import cart_add_item
 from catalog.models import Product
 from delivery.models import Delivery, DeliveryStatus, DeliveryZone, FailureReason
-from delivery.services import delivery_assign, delivery_transition
+from delivery.services import delivery_assign
 from delivery.slots import DeliverySlot
-from orders.services import order_place
+from orders.workflows import delivery_transition, order_place
 from payments.models import PaymentMethod, WalletEntry, WalletEntryKind
 from payments.services import wallet_credit
 

@@ -3,8 +3,9 @@ from datetime import date
 from django import forms
 from django.utils import timezone
 
-from delivery.models import DeliveryStatus, FailureReason
+from delivery.models import FailureReason
 from delivery.slots import DeliverySlot, slot_names
+from orders.workflows import RIDER_MOVES
 
 
 class DayForm(forms.Form):
@@ -35,9 +36,6 @@ class SlotForm(forms.Form):
             return None
         return DeliverySlot(date=self.cleaned_data["date"], name=self.cleaned_data["slot"])
 
-
-# What a rider may do from the road; cancelling is the order's business (customer or staff).
-RIDER_MOVES = [DeliveryStatus.PICKED_UP, DeliveryStatus.IN_TRANSIT, DeliveryStatus.DELIVERED, DeliveryStatus.FAILED]
 
 
 class RiderMoveForm(forms.Form):

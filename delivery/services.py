@@ -1,14 +1,17 @@
-"""Every write to deliveries: creation for a confirmed order, rider assignment, status moves and their coupling.
+"""Every write to deliveries' and slot bookings' own rows: creation, rider assignment, status moves, slot seats.
 
-Locks are always taken in the same order — the order's row first, then the delivery's, then payments — the
-order that orders.services.order_cancel uses too, so a rider's tap and a customer's cancel never deadlock.
+What a delivery's move does to its order, payment and stock lives in orders.workflows, which calls these with
+the rows locked in its one order.
 """
 
+from datetime import datetime
 from decimal import Decimal
 from functools import partial
 
+from django.conf import settings
 from django.db import transaction
-from django.db.models import Count, Q
+from django.db.models import Count, F, Q
+from django.utils import timezone
 
 from accounts.models import RIDERS_GROUP, User
 from delivery.models import (
@@ -18,14 +21,11 @@ from delivery.models import (
     DeliveryStatusHistory,
     DeliveryZone,
     FailureReason,
-    cash_due_for,
+    SlotBooking,
 )
 from delivery.signals import delivery_updated
+from delivery.slots import DeliverySlot
 from milkshop.money import format_money
-from orders.models import CANCELLABLE, Order, OrderStatus
-from orders.services import OrderError, order_cancel, order_close_undelivered, order_transition
-from payments.models import Payment, PaymentMethod, PaymentStatus
-from payments.outcomes import payment_succeeded
 
 
 class DeliveryError(Exception):
@@ -79,7 +79,7 @@ def _assignment_note(rider: User | None) -> str:
     return f"Assigned to {rider.name}" if rider else "Waiting for a rider"
 
 
-def deliveries_create_for_orders(*, orders: list[Order], by: User | None = None) -> list[Delivery]:
+def deliveries_create_for_orders(*, orders: list, by: User | None = None) -> list[Delivery]:
     """Deliveries for confirmed orders that have none yet, each given to the least busy rider of its zone and slot.
 
     Orders without a rider to take them get a delivery all the same, unassigned, for staff to assign.
@@ -118,18 +118,13 @@ def deliveries_create_for_orders(*, orders: list[Order], by: User | None = None)
     return deliveries
 
 
-def delivery_create_for_order(*, order: Order, by: User | None = None) -> Delivery:
+def delivery_create_for_order(*, order, by: User | None = None) -> Delivery:
     """The delivery of a just-confirmed order (see deliveries_create_for_orders); the one it has, if any.
 
-    Called by orders.services.order_transition inside the confirming transaction, with the order locked.
+    Called by orders.workflows inside the confirming transaction, with the order locked.
     """
     created = deliveries_create_for_orders(orders=[order], by=by)
     return created[0] if created else Delivery.objects.get(order=order)
-
-
-def _locked(delivery: Delivery) -> tuple[Order, Delivery]:
-    order = Order.objects.select_for_update().get(pk=delivery.order_id)
-    return order, Delivery.objects.select_for_update().get(pk=delivery.pk)
 
 
 def delivery_assign(*, delivery: Delivery, rider: User | None, by: User | None = None) -> Delivery:
@@ -137,10 +132,10 @@ def delivery_assign(*, delivery: Delivery, rider: User | None, by: User | None =
     if rider is not None and not (rider.is_active and rider.is_rider):
         raise DeliveryError(f"{rider} is not an active rider.")
     with transaction.atomic():
-        _order, locked = _locked(delivery)
+        locked = Delivery.objects.select_for_update().select_related("order").get(pk=delivery.pk)
         if locked.status != DeliveryStatus.ASSIGNED:
             raise DeliveryError(
-                f"The delivery of order {_order.number} is {locked.get_status_display().lower()}; "
+                f"The delivery of order {locked.order.number} is {locked.get_status_display().lower()}; "
                 "only deliveries not yet picked up can change rider."
             )
         if locked.rider_id != (rider.pk if rider else None):
@@ -161,157 +156,74 @@ def delivery_assign_least_loaded(*, delivery: Delivery, by: User | None = None) 
 # Status moves
 
 
-def delivery_transition(
+def delivery_set_status(
     *,
     delivery: Delivery,
     to: str,
-    by: User | None = None,
+    by: User | None,
     note: str = "",
     failure_reason: str = "",
     cash_collected: Decimal | None = None,
-    as_rider: User | None = None,
 ) -> Delivery:
-    """Move a delivery along TRANSITIONS, with its history row and its effect on the order, in one transaction.
+    """Move a delivery along TRANSITIONS with its history row; DELIVERY_UPDATED after commit. Call it locked.
 
-    - PICKED_UP: the order goes OUT_FOR_DELIVERY. An order still CONFIRMED is marked PACKED first (a rider
-      only picks up what was packed), so the order's history shows both steps.
-    - DELIVERED: the order goes DELIVERED. For cash on delivery the rider must record the cash collected,
-      exactly the amount due; the pending cash payment then becomes SUCCESS (the order is paid).
-    - FAILED: needs a reason (and a note for "other"); see orders.services.order_close_undelivered for the order and money.
-    - CANCELLED: before pickup this is the order's cancellation (order_cancel: stock back, refunds); once the
-      goods are on the road it closes the order like a failure.
-    With as_rider, the move is refused unless the delivery is still that rider's (it may have been reassigned
-    since the rider's page was drawn). DELIVERY_UPDATED is sent after commit.
-    """
-    if to not in DeliveryStatus.values:
-        raise DeliveryError(f"There is no delivery status {to!r}.")
-    note = note.strip()
-    with transaction.atomic():
-        order, locked = _locked(delivery)
-        from_status = locked.status
-        if as_rider is not None and locked.rider_id != as_rider.pk:
-            raise DeliveryError(f"The delivery of order {order.number} is no longer yours.")
-        if to not in TRANSITIONS[from_status]:
-            raise DeliveryError(
-                f"The delivery of order {order.number} is {locked.get_status_display().lower()}; "
-                f"it cannot be marked {DeliveryStatus(to).label.lower()}."
-            )
-        if to == DeliveryStatus.CANCELLED and order.status in CANCELLABLE:
-            # Not yet on the road: this is the order's cancellation, which also cancels this delivery.
-            _order_cancel(order=order, by=by, reason=note or "Delivery cancelled")
-            delivery.refresh_from_db()
-            return delivery
-        if (
-            to in (DeliveryStatus.PICKED_UP, DeliveryStatus.IN_TRANSIT, DeliveryStatus.DELIVERED)
-            and not locked.rider_id
-        ):
-            raise DeliveryError(f"Assign a rider to the delivery of order {order.number} first.")
-
-        history_note = note
-        if to == DeliveryStatus.PICKED_UP:
-            _order_pick_up(order=order, by=by)
-        elif to == DeliveryStatus.DELIVERED:
-            history_note = _order_hand_over(order=order, delivery=locked, by=by, cash_collected=cash_collected) or note
-        elif to in (DeliveryStatus.FAILED, DeliveryStatus.CANCELLED):
-            if to == DeliveryStatus.FAILED:
-                history_note = _record_failure(locked, reason=failure_reason, note=note)
-            outcome = f"Delivery {DeliveryStatus(to).label.lower()}"
-            _order_close_undelivered(order=order, by=by, note=f"{outcome}: {history_note}" if history_note else outcome)
-
-        locked.status = to
-        locked.save(update_fields=["status", "failure_reason", "failure_note", "cash_collected", "updated_at"])
-        _status_changed(locked, from_status=from_status, by=by, note=history_note)
-    delivery.refresh_from_db()
-    return delivery
-
-
-def _order_cancel(*, order: Order, by: User | None, reason: str) -> None:
-    try:
-        order_cancel(order=order, by=by, reason=reason)
-    except OrderError as error:
-        raise DeliveryError(str(error)) from error
-
-
-def _order_move(*, order: Order, to: str, by: User | None, note: str) -> None:
-    try:
-        order_transition(order=order, to=to, by=by, note=note)
-    except OrderError as error:
-        raise DeliveryError(str(error)) from error
-
-
-def _order_pick_up(*, order: Order, by: User | None) -> None:
-    if order.status == OrderStatus.CONFIRMED:
-        _order_move(order=order, to=OrderStatus.PACKED, by=by, note="Packed for pickup")
-    _order_move(order=order, to=OrderStatus.OUT_FOR_DELIVERY, by=by, note="Picked up by the rider")
-
-
-def _order_hand_over(*, order: Order, delivery: Delivery, by: User | None, cash_collected: Decimal | None) -> str:
-    """Deliver the order and take its cash; returns the history note about the cash, if any."""
-    due = cash_due_for(order)
-    collected = cash_collected or Decimal("0.00")
-    if due and collected != due:
+    FAILED needs a reason from FailureReason (and a note for "other"); a delivery under way needs a rider."""
+    number = delivery.order.number
+    if to not in TRANSITIONS[delivery.status]:
         raise DeliveryError(
-            f"Collect {format_money(due)} in cash for order {order.number} and record that amount."
-            if not collected
-            else f"Order {order.number} is {format_money(due)} cash on delivery, not {format_money(collected)}. "
-            "Collect the full amount, or mark the delivery failed."
+            f"The delivery of order {number} is {delivery.get_status_display().lower()}; "
+            f"it cannot be marked {DeliveryStatus(to).label.lower()}."
         )
-    if not due and collected:
-        raise DeliveryError(f"Order {order.number} is already paid; there is no cash to collect.")
-    _order_move(order=order, to=OrderStatus.DELIVERED, by=by, note="Delivered")
-    if not due:
-        return ""
-    cash = Payment.objects.select_for_update().get(order=order, method=PaymentMethod.CASH, status=PaymentStatus.PENDING)
-    payment_succeeded(payment_id=cash.pk, reference=f"cash:delivery-{delivery.pk}")
-    delivery.cash_collected = collected
-    return f"Cash collected: {format_money(collected)}"
-
-
-def _record_failure(delivery: Delivery, *, reason: str, note: str) -> str:
-    if reason not in FailureReason.values:
-        raise DeliveryError("Choose why the delivery failed.")
-    if reason == FailureReason.OTHER and not note:
-        raise DeliveryError("Say what went wrong (a short note).")
-    delivery.failure_reason = reason
-    delivery.failure_note = note[:255]
-    label = FailureReason(reason).label
-    return f"{label}: {note}" if note else label
-
-
-def _order_close_undelivered(*, order: Order, by: User | None, note: str) -> None:
-    try:
-        order_close_undelivered(order=order, by=by, note=note)
-    except OrderError as error:
-        raise DeliveryError(str(error)) from error
-
-
-def delivery_cancel_for_order(*, order: Order, by: User | None, note: str) -> Delivery | None:
-    """The order is being cancelled (orders.services.order_cancel, order locked): its delivery is called off.
-
-    Only the delivery side: the order's own cancellation returns stock and refunds.
-    """
-    delivery = Delivery.objects.select_for_update().filter(order=order).first()
-    if delivery is None or delivery.status == DeliveryStatus.CANCELLED:
-        return delivery
-    if DeliveryStatus.CANCELLED not in TRANSITIONS[delivery.status]:
-        raise OrderError(f"The delivery of order {order.number} is already {delivery.get_status_display().lower()}.")
+    if to in (DeliveryStatus.PICKED_UP, DeliveryStatus.IN_TRANSIT, DeliveryStatus.DELIVERED) and not delivery.rider_id:
+        raise DeliveryError(f"Assign a rider to the delivery of order {number} first.")
+    history_note = note
+    if to == DeliveryStatus.FAILED:
+        if failure_reason not in FailureReason.values:
+            raise DeliveryError("Choose why the delivery failed.")
+        if failure_reason == FailureReason.OTHER and not note:
+            raise DeliveryError("Say what went wrong (a short note).")
+        delivery.failure_reason = failure_reason
+        delivery.failure_note = note[:255]
+        label = FailureReason(failure_reason).label
+        history_note = f"{label}: {note}" if note else label
+    if cash_collected:
+        delivery.cash_collected = cash_collected
+        cash = f"Cash collected: {format_money(cash_collected)}"
+        history_note = f"{cash}; {note}" if note else cash
     from_status = delivery.status
-    delivery.status = DeliveryStatus.CANCELLED
-    delivery.save(update_fields=["status", "updated_at"])
-    _status_changed(delivery, from_status=from_status, by=by, note=note)
+    delivery.status = to
+    delivery.save(update_fields=["status", "failure_reason", "failure_note", "cash_collected", "updated_at"])
+    _status_changed(delivery, from_status=from_status, by=by, note=history_note)
     return delivery
 
 
-def deliveries_pick_up(*, rider: User, delivery_date, slot: str) -> int:
-    """A rider loads the bike: every delivery of theirs still waiting in that slot is picked up. Returns how many."""
-    waiting = Delivery.objects.filter(
-        rider=rider, delivery_date=delivery_date, slot=slot, status=DeliveryStatus.ASSIGNED
-    ).order_by("order_id")
-    picked = 0
-    for delivery in waiting:
-        try:
-            delivery_transition(delivery=delivery, to=DeliveryStatus.PICKED_UP, by=rider, as_rider=rider)
-        except DeliveryError:
-            continue  # changed (cancelled, reassigned) since we looked
-        picked += 1
-    return picked
+# Slot seats
+
+
+class SlotError(DeliveryError):
+    pass
+
+
+def slot_book(*, slot: DeliverySlot, now: datetime | None = None) -> None:
+    """Take one seat of a slot that is still open and not full; its booking row is locked until commit."""
+    now = now or timezone.now()
+    if not slot.is_open(now):
+        raise SlotError(
+            f"Orders for {slot.label} closed at {timezone.localtime(slot.cutoff):%H:%M on %a %d %b}. Pick a later slot."
+        )
+    if slot_book_many(slot=slot, count=1) < 1:
+        raise SlotError(f"{slot.label} is full. Pick another slot.")
+
+
+def slot_book_many(*, slot: DeliverySlot, count: int) -> int:
+    """Take up to count seats of a slot, as many as its capacity leaves; returns how many were taken."""
+    SlotBooking.objects.get_or_create(date=slot.date, slot=slot.name)
+    booking = SlotBooking.objects.select_for_update().get(date=slot.date, slot=slot.name)
+    taken = max(0, min(count, settings.DELIVERY_SLOT_CAPACITY - booking.booked))
+    if taken:
+        SlotBooking.objects.filter(pk=booking.pk).update(booked=F("booked") + taken)
+    return taken
+
+
+def slot_release(*, slot: DeliverySlot) -> None:
+    SlotBooking.objects.filter(date=slot.date, slot=slot.name, booked__gt=0).update(booked=F("booked") - 1)

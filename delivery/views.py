@@ -24,9 +24,9 @@ from delivery.selectors import (
     manifest_for_slot,
     rider_day,
 )
-from delivery.services import DeliveryError, deliveries_pick_up, delivery_transition
 from delivery.slots import DeliverySlot, slot_names
 from milkshop.money import format_money
+from orders.workflows import DeliveryError, deliveries_pick_up, delivery_transition
 
 # Rider
 
@@ -95,9 +95,7 @@ def rider_move(request: HttpRequest, delivery_id: int) -> HttpResponse:
         error = form.first_error()
     else:
         try:
-            delivery = delivery_transition(
-                delivery=delivery, by=request.user, as_rider=request.user, **form.cleaned_data
-            )
+            delivery = delivery_transition(delivery=delivery, by=request.user, **form.cleaned_data)
             notice = _move_notice(delivery)
         except DeliveryError as refused:
             error = str(refused)

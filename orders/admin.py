@@ -1,7 +1,15 @@
+from django import forms
 from django.contrib import admin, messages
+from django.contrib.admin.helpers import ActionForm
 
-from orders.models import Order, OrderLine, OrderStatus, OrderStatusHistory
-from orders.services import OrderError, order_cancel, order_transition
+from orders.models import Order, OrderLine, OrderStatusHistory
+from orders.workflows import OrderError, order_cancel, order_confirm, order_pack
+
+
+class OrderActionForm(ActionForm):
+    """The admin's action bar, with the reason a cancellation needs."""
+
+    reason = forms.CharField(required=False, max_length=200, label="Reason", help_text="Why the orders are cancelled.")
 
 
 class OrderLineInline(admin.TabularInline):
@@ -43,6 +51,7 @@ class OrderAdmin(admin.ModelAdmin):
     date_hierarchy = "created_at"
     inlines = [OrderLineInline, OrderStatusHistoryInline]
     actions = ["confirm", "pack", "cancel_with_refund"]
+    action_form = OrderActionForm
     readonly_fields = [
         "number",
         "user",
@@ -84,37 +93,36 @@ class OrderAdmin(admin.ModelAdmin):
     def has_add_permission(self, request):
         return False  # orders are placed by customers (or subscriptions), never typed in
 
-    def _move(self, request, queryset, to: str, verb: str):
-        moved, refused = 0, []
+    def _each(self, request, queryset, change, done: str) -> None:
+        changed, refused = 0, []
         for order in queryset:
             try:
-                order_transition(order=order, to=to, by=request.user, note=f"{verb} in the admin")
-                moved += 1
+                change(order)
+                changed += 1
             except OrderError as error:
                 refused.append(str(error))
-        if moved:
-            self.message_user(request, f"{moved} order(s) {verb.lower()}.", messages.SUCCESS)
+        if changed:
+            self.message_user(request, f"{changed} order(s) {done}.", messages.SUCCESS)
         for message in refused:
             self.message_user(request, message, messages.ERROR)
 
-    @admin.action(description="Confirm selected orders")
+    @admin.action(description="Confirm selected orders (paid, or cash on delivery)")
     def confirm(self, request, queryset):
-        self._move(request, queryset, OrderStatus.CONFIRMED, "Confirmed")
+        self._each(request, queryset, lambda order: order_confirm(order=order, by=request.user), "confirmed")
 
     @admin.action(description="Mark selected orders packed")
     def pack(self, request, queryset):
-        self._move(request, queryset, OrderStatus.PACKED, "Packed")
+        self._each(request, queryset, lambda order: order_pack(order=order, by=request.user), "packed")
 
-    @admin.action(description="Cancel selected orders and refund them")
+    @admin.action(description="Cancel selected orders, for the reason given, and refund them")
     def cancel_with_refund(self, request, queryset):
-        cancelled = 0
-        for order in queryset:
-            try:
-                order_cancel(order=order, by=request.user, reason="Cancelled by the shop")
-                cancelled += 1
-            except OrderError as error:
-                self.message_user(request, str(error), messages.ERROR)
-        if cancelled:
-            self.message_user(
-                request, f"{cancelled} order(s) cancelled; payments are being refunded.", messages.SUCCESS
-            )
+        reason = request.POST.get("reason", "").strip()[:200]
+        if not reason:
+            self.message_user(request, "Write the reason beside the action first.", messages.ERROR)
+            return
+        self._each(
+            request,
+            queryset,
+            lambda order: order_cancel(order=order, by=request.user, reason=reason),
+            "cancelled; what was paid is being refunded",
+        )

@@ -14,7 +14,7 @@ from catalog.models import Product
 from delivery.slots import DeliverySlot
 from milkshop.apibase import COMMON_ERRORS, ApiError, CamelSchema, bearer, forbid_other_user, not_found
 from orders.models import Order
-from orders.services import OrderError, PlacementError, order_pay, order_place
+from orders.workflows import OrderError, PlacementError, order_cancel, order_pay, order_place
 from payments.models import PaymentMethod
 
 router = Router(tags=["orders"])
@@ -79,6 +79,17 @@ class TrackOut(CamelSchema):
     lines: list[LineOut]
     delivery: TrackDeliveryOut | None
     history: list[HistoryOut]
+
+
+class OrderCancelIn(CamelSchema):
+    order_id: str = Field(max_length=20)
+    reason: str = Field(default="", max_length=200)
+
+
+class OrderCancelledOut(CamelSchema):
+    order_id: str
+    status: str
+    payment_status: str
 
 
 class TrackQuery(CamelSchema):
@@ -209,6 +220,26 @@ def order_track(request: HttpRequest, query: Query[TrackQuery]):
     if order is None:
         raise not_found("order")
     return track_out(order, request)
+
+
+@router.post(
+    "/order/cancel",
+    response={200: OrderCancelledOut, **COMMON_ERRORS},
+    auth=bearer,
+    by_alias=True,
+    summary="Cancel your order (until the cutoff the evening before)",
+)
+def order_cancel_endpoint(request: HttpRequest, payload: OrderCancelIn):
+    """Stock goes back, what was paid is refunded and a payment page still open is closed. Refused (409) once
+    the order's cutoff has passed or it is out for delivery."""
+    order = Order.objects.filter(number=payload.order_id, user=request.user).first()
+    if order is None:
+        raise not_found("order")
+    try:
+        order = order_cancel(order=order, by=request.user, reason=payload.reason or "Cancelled by the customer")
+    except OrderError as error:
+        raise ApiError(409, "cancel_refused", str(error)) from error
+    return {"order_id": order.number, "status": order.status, "payment_status": order.payment_status}
 
 
 def pay_order(request: HttpRequest, *, number: str, amount: Decimal | None, method: str):

@@ -1,7 +1,6 @@
 from django import forms
 
 from accounts.models import Address
-from delivery.selectors import zone_for_pincode
 from delivery.slots import DeliverySlot
 from payments.models import PaymentMethod
 
@@ -16,22 +15,23 @@ class CheckoutForm(forms.Form):
     slot = forms.CharField(widget=forms.RadioSelect, label="Delivery slot")
     method = forms.ChoiceField(widget=forms.RadioSelect, label="Payment")
 
-    def __init__(self, *args, user, slot_options, methods, **kwargs):
+    def __init__(self, *args, user, slot_options, methods, slot_notes=None, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["address"].queryset = Address.objects.filter(user=user)
         default = self.fields["address"].queryset.filter(is_default=True).first()
         self.fields["address"].initial = default.pk if default else None
-        slot_choices = [(option.slot.key, f"{option.slot.label}") for option in slot_options]
+        notes = slot_notes or {}
+        slot_choices = [
+            (
+                option.slot.key,
+                f"{option.slot.label}" + (f" ({notes[option.slot.key]})" if option.slot.key in notes else ""),
+            )
+            for option in slot_options
+        ]
         self.fields["slot"].widget.choices = slot_choices
         self.fields["slot"].initial = slot_choices[0][0] if slot_choices else None
         self.fields["method"].choices = methods
         self.fields["method"].initial = PaymentMethod.CASH
-
-    def clean_address(self):
-        address = self.cleaned_data["address"]
-        if zone_for_pincode(address.pincode) is None:
-            raise forms.ValidationError(f"We don't deliver to {address.pincode} yet. Pick another address.")
-        return address
 
     def clean_slot(self):
         try:

@@ -1,4 +1,4 @@
-from orders.services import orders_cancel_unpaid
+from orders.workflows import orders_cancel_unpaid
 
 
 def cancel_unpaid_orders() -> int:

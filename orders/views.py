@@ -9,6 +9,7 @@ from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from cart.selectors import cart_contents, cart_for_request
+from catalog.selectors import stock_left_on
 from delivery.selectors import open_slot_options
 from milkshop.money import format_money
 from milkshop.page_cache import MARKS, customer_page
@@ -16,7 +17,15 @@ from orders.forms import CheckoutForm
 from orders.invoices import order_invoice_file
 from orders.models import Order
 from orders.selectors import order_for_invoice, order_for_user, orders_for_user
-from orders.services import OrderError, PlacementError, order_again, order_cancel, order_pending_payment, order_place
+from orders.services import order_again
+from orders.workflows import (
+    OrderError,
+    PlacementError,
+    cancel_refusal,
+    order_cancel,
+    order_pending_payment,
+    order_place,
+)
 from payments.gateways import online_gateway
 from payments.models import PaymentMethod
 from payments.selectors import wallet_balance
@@ -36,11 +45,27 @@ def _send_to_payment(request: HttpRequest, order: Order) -> HttpResponse:
     """Open the online payment page for an unpaid order; on trouble, back to the order with a message."""
     back = request.build_absolute_uri(order.get_absolute_url())
     try:
-        payment = order_pending_payment(order=order)
+        payment = order_pending_payment(order=order, by=request.user)
         return redirect(payment_start_checkout(payment=payment, success_url=back, cancel_url=back))
     except (PaymentError, OrderError) as error:
         messages.error(request, str(error))
         return redirect(order)
+
+
+def _shortages(contents, slot_options) -> dict[str, str]:
+    """For each slot whose date cannot supply the whole cart: what is short, for its label."""
+    days = [option.slot.date for option in slot_options]
+    left = stock_left_on(product_ids=[line.product.pk for line in contents.lines], days=days)
+    notes = {}
+    for option in slot_options:
+        short = []
+        for line in contents.lines:
+            available = left[(line.product.pk, option.slot.date)]
+            if available < line.qty:
+                short.append(f"{line.product.name}: " + ("sold out" if available <= 0 else f"only {available} left"))
+        if short:
+            notes[option.slot.key] = "; ".join(short)
+    return notes
 
 
 @login_required
@@ -55,7 +80,11 @@ def checkout(request: HttpRequest) -> HttpResponse:
         return redirect("cart:detail")
     slot_options = open_slot_options()
     form = CheckoutForm(
-        request.POST or None, user=request.user, slot_options=slot_options, methods=payment_methods(request)
+        request.POST or None,
+        user=request.user,
+        slot_options=slot_options,
+        methods=payment_methods(request),
+        slot_notes=_shortages(contents, slot_options),
     )
     line_errors = {}
     if request.method == "POST" and form.is_valid():
@@ -90,7 +119,8 @@ def order_list(request: HttpRequest) -> HttpResponse:
 @require_GET
 def order_detail(request: HttpRequest, number: str) -> HttpResponse:
     def render_marked() -> str:
-        context = {"order": order_for_user(user=request.user, number=number), **MARKS}
+        order = order_for_user(user=request.user, number=number)
+        context = {"order": order, "cancel_refusal": cancel_refusal(order=order, by=request.user), **MARKS}
         return render_to_string("orders/order_detail.html", context, request=request)
 
     return customer_page(request, render_marked=render_marked)
@@ -101,7 +131,8 @@ def order_detail(request: HttpRequest, number: str) -> HttpResponse:
 def order_cancel_view(request: HttpRequest, number: str) -> HttpResponse:
     order = order_for_user(user=request.user, number=number)
     if request.method == "GET":
-        return render(request, "orders/order_cancel.html", {"order": order})
+        context = {"order": order, "cancel_refusal": cancel_refusal(order=order, by=request.user)}
+        return render(request, "orders/order_cancel.html", context)
     try:
         order_cancel(order=order, by=request.user, reason="Cancelled by the customer")
     except OrderError as error:

@@ -49,6 +49,7 @@ class Payment(models.Model):
     provider = models.CharField(max_length=20, blank=True, help_text="stripe, demo, cash or wallet.")
     transaction_id = models.CharField(max_length=255, blank=True, db_index=True, help_text="The provider's reference.")
     checkout_url = models.URLField(max_length=1000, blank=True)
+    checkout_expires_at = models.DateTimeField(null=True, blank=True, help_text="When the gateway's page closes.")
     idempotency_key = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     refunded_amount = models.DecimalField(max_digits=10, decimal_places=2, default=Decimal("0.00"))
     failure_reason = models.CharField(max_length=255, blank=True)

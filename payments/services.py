@@ -1,15 +1,17 @@
 """Every write to payments, refunds and the wallet ledger."""
 
+from datetime import timedelta
 from decimal import Decimal
 from functools import partial
 
+from django.conf import settings
 from django.db import transaction
 from django.db.models import Sum
+from django.utils import timezone
 
 from accounts.models import User
 from milkshop.money import format_money
 from milkshop.taskqueue.services import enqueue
-from orders.models import Order
 from payments.gateways import GatewayError, gateway_named, online_gateway
 from payments.models import (
     PAYMENT_TRANSITIONS,
@@ -50,16 +52,28 @@ def payment_transition(*, payment: Payment, to: str, reason: str = "") -> Paymen
     return payment
 
 
-def payment_void_cash(*, payment: Payment, reason: str) -> Payment:
-    """Cash on delivery that will never be collected: FAILED, quietly (nothing was charged, nothing is owed).
-
-    Call with the payment locked."""
-    if payment.method != PaymentMethod.CASH or payment.status != PaymentStatus.PENDING:
-        raise PaymentError("Only pending cash on delivery can be called off.")
+def payment_void(*, payment: Payment, reason: str) -> Payment:
+    """A pending payment that will never be made (the order was cancelled, or is paid another way): FAILED,
+    quietly, since nothing was charged and nothing is owed. An open gateway page is expired after commit, so it
+    cannot take money for it. Call with the payment locked."""
+    if payment.status != PaymentStatus.PENDING:
+        raise PaymentError("Only a pending payment can be called off.")
     payment.status = PaymentStatus.FAILED
     payment.failure_reason = reason[:255]
     payment.save(update_fields=["status", "failure_reason", "updated_at"])
+    if payment.checkout_url and payment.provider:
+        transaction.on_commit(
+            partial(enqueue, "payments.tasks.expire_checkout", payment.pk, task_name=f"expire-checkout:{payment.pk}")
+        )
     return payment
+
+
+def payment_expire_checkout(*, payment_id: int) -> None:
+    """Close a void payment's page at its gateway (a task: the provider is called outside every lock)."""
+    payment = Payment.objects.get(pk=payment_id)
+    if payment.status == PaymentStatus.PENDING or not payment.transaction_id:
+        return
+    gateway_named(payment.provider).expire_checkout(payment=payment)
 
 
 def payment_create(
@@ -70,19 +84,36 @@ def payment_create(
     )
 
 
-def payment_start_checkout(*, payment: Payment, success_url: str, cancel_url: str) -> str:
-    """Open the provider's payment page for a pending online payment; returns where to send the customer."""
+def payment_start_checkout(*, payment: Payment, success_url: str, cancel_url: str, now=None) -> str:
+    """Open the provider's payment page for a pending online payment; returns where to send the customer.
+
+    A page opened before and still open is used again. A page expires UNPAID_ORDER_TIMEOUT_MINUTES after it was
+    opened; the unpaid-order sweep waits for that, and cancelling the order closes it sooner."""
+    now = now or timezone.now()
     gateway = online_gateway()
     if gateway is None:
         raise PaymentError("Card and UPI payments are not available right now. Choose cash on delivery or your wallet.")
     if payment.status != PaymentStatus.PENDING:
         raise PaymentError("This payment is already settled.")
+    if (
+        payment.checkout_url
+        and payment.provider == gateway.name
+        and payment.checkout_expires_at
+        and (payment.checkout_expires_at > now + timedelta(minutes=1))
+    ):
+        return payment.checkout_url
+    expires_at = now + timedelta(minutes=settings.UNPAID_ORDER_TIMEOUT_MINUTES)
     try:
-        start = gateway.start_checkout(payment=payment, success_url=success_url, cancel_url=cancel_url)
+        start = gateway.start_checkout(
+            payment=payment, success_url=success_url, cancel_url=cancel_url, expires_at=expires_at
+        )
     except GatewayError as error:
         raise PaymentError(str(error)) from error
     Payment.objects.filter(pk=payment.pk, status=PaymentStatus.PENDING).update(
-        provider=gateway.name, transaction_id=start.reference, checkout_url=start.redirect_url
+        provider=gateway.name,
+        transaction_id=start.reference,
+        checkout_url=start.redirect_url,
+        checkout_expires_at=expires_at,
     )
     return start.redirect_url
 
@@ -193,20 +224,8 @@ def refund_complete(*, refund: Refund, provider_reference: str) -> Refund:
     payment.save(update_fields=["refunded_amount", "updated_at"])
     if payment.refunded_amount == payment.amount:
         payment_transition(payment=payment, to=PaymentStatus.REFUNDED)
-        if payment.order_id:
-            # The order shows what became of its money: paid, then refunded.
-            Order.objects.filter(pk=payment.order_id, payment_status=PaymentStatus.SUCCESS).update(
-                payment_status=PaymentStatus.REFUNDED
-            )
     transaction.on_commit(partial(payment_refunded.send, sender=Payment, payment_id=payment.pk, refund_id=refund.pk))
     return refund
-
-
-@transaction.atomic
-def refund_record_external(*, payment: Payment, amount: Decimal, reference: str) -> Refund:
-    """A refund made at the provider directly (say, from Stripe's dashboard): record it as done."""
-    refund = Refund.objects.create(payment=payment, amount=amount, reason="Refunded at the payment provider")
-    return refund_complete(refund=refund, provider_reference=reference)
 
 
 def refund_fail(*, refund: Refund, error: str) -> Refund:
@@ -224,16 +243,55 @@ def refunds_retry_failed(*, refunds) -> int:
     return len(failed)
 
 
-def refund_send(*, refund_id: int) -> Refund:
-    """Ask the provider to pay a pending refund back, then record it. Safe to run again."""
+def refund_send(*, refund_id: int) -> str | None:
+    """Ask the provider to pay a pending refund back; returns its reference (None if it was already paid back).
+
+    Call outside every lock; orders.workflows.refund_settle records the result."""
     refund = Refund.objects.select_related("payment").get(pk=refund_id)
     if refund.status == RefundStatus.SUCCEEDED:
-        return refund
+        return None
     try:
-        reference = gateway_named(refund.payment.provider).refund(refund=refund)
+        return gateway_named(refund.payment.provider).refund(refund=refund)
     except GatewayError as error:
         refund_fail(refund=refund, error=str(error))
         raise
-    with transaction.atomic():
-        refund = Refund.objects.select_for_update().get(pk=refund_id)
-        return refund_complete(refund=refund, provider_reference=reference)
+
+
+# Many at once (the nightly subscription run)
+
+
+def payments_create_many(*, payments: list[Payment]) -> list[Payment]:
+    return Payment.objects.bulk_create(payments)
+
+
+def wallets_lock_balances(*, user_ids: list[int]) -> dict[int, Decimal]:
+    """Lock the customers' wallets (in pk order) and read their balances."""
+    if not user_ids:
+        return {}
+    Wallet.objects.bulk_create([Wallet(user_id=user_id) for user_id in user_ids], ignore_conflicts=True)
+    wallets = list(Wallet.objects.select_for_update().filter(user_id__in=user_ids).order_by("pk"))
+    totals = dict(
+        WalletEntry.objects.filter(wallet__in=wallets)
+        .values("wallet_id")
+        .annotate(total=Sum("amount"))
+        .values_list("wallet_id", "total")
+    )
+    return {wallet.user_id: totals.get(wallet.pk) or Decimal("0") for wallet in wallets}
+
+
+def wallets_pay_many(*, payments: list[Payment], note: str) -> None:
+    """Debit the wallets (locked, balances checked by wallets_lock_balances) for these successful wallet payments."""
+    if not payments:
+        return
+    wallets = dict(Wallet.objects.filter(user_id__in={p.user_id for p in payments}).values_list("user_id", "pk"))
+    WalletEntry.objects.bulk_create(
+        WalletEntry(
+            wallet_id=wallets[payment.user_id],
+            kind=WalletEntryKind.ORDER_DEBIT,
+            amount=-payment.amount,
+            order_id=payment.order_id,
+            payment=payment,
+            note=note,
+        )
+        for payment in payments
+    )

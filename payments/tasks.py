@@ -1,5 +1,10 @@
-from payments.services import refund_send
+from orders.workflows import refund_settle
+from payments.services import payment_expire_checkout
 
 
 def send_refund(refund_id: int) -> None:
-    refund_send(refund_id=refund_id)
+    refund_settle(refund_id=refund_id)
+
+
+def expire_checkout(payment_id: int) -> None:
+    payment_expire_checkout(payment_id=payment_id)

@@ -13,10 +13,10 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods, require_POST
 
 from milkshop.money import format_money
+from orders.workflows import payment_declined, payment_succeeded
 from payments.forms import TopUpForm
 from payments.gateways import stripe_enabled
 from payments.models import Payment, PaymentPurpose, PaymentStatus
-from payments.outcomes import payment_declined, payment_succeeded
 from payments.selectors import payments_for_user, wallet_balance, wallet_entries_for_user
 from payments.services import PaymentError, payment_start_checkout, wallet_topup_create
 from payments.webhooks import stripe_event_handle

@@ -6,9 +6,8 @@ from decimal import Decimal
 from django.db import IntegrityError, transaction
 from django.db.models import Sum
 
+from orders.workflows import payment_declined, payment_succeeded, refund_record_external
 from payments.models import Payment, PaymentStatus, ProcessedWebhookEvent, RefundStatus
-from payments.outcomes import payment_declined, payment_succeeded
-from payments.services import refund_record_external
 
 logger = logging.getLogger(__name__)
 

@@ -1,4 +1,7 @@
-"""Daily order generation: each subscription due on a date becomes one confirmed order, in bulk and exactly once."""
+"""Daily order generation: each subscription due on a date becomes one confirmed order, in bulk and exactly once.
+
+This module finds what is due and remembers what was missed; orders.workflows.subscription_orders_place places
+the orders with checkout's rules (the date's stock, slot capacity, wallet balance)."""
 
 import logging
 from collections import Counter, defaultdict
@@ -8,14 +11,11 @@ from decimal import Decimal
 from functools import partial
 
 from django.db import transaction
-from django.db.models import F, Prefetch, Q, Sum
+from django.db.models import Prefetch, Q, Sum
 from django.utils import timezone
 
-from catalog.models import Product
-from delivery.models import SlotBooking
-from delivery.services import deliveries_create_for_orders
-from orders.models import Order, OrderLine, OrderStatus, OrderStatusHistory, delivery_snapshot, new_order_number
-from payments.models import Payment, PaymentMethod, PaymentStatus, Wallet, WalletEntry, WalletEntryKind
+from orders.workflows import subscription_orders_place
+from payments.models import PaymentMethod, WalletEntry
 from subscriptions.models import (
     LowBalanceWarning,
     MissedDelivery,
@@ -88,38 +88,6 @@ def _due_today(subscriptions: list[Subscription], day: date) -> list[tuple[Subsc
     return due
 
 
-def _locked_balances(user_ids: list[int]) -> dict[int, Decimal]:
-    """Lock the wallets (in pk order, after the products, as order_place does) and read their balances."""
-    if not user_ids:
-        return {}
-    Wallet.objects.bulk_create([Wallet(user_id=user_id) for user_id in user_ids], ignore_conflicts=True)
-    wallets = list(Wallet.objects.select_for_update().filter(user_id__in=user_ids).order_by("pk"))
-    totals = dict(
-        WalletEntry.objects.filter(wallet__in=wallets)
-        .values("wallet_id")
-        .annotate(total=Sum("amount"))
-        .values_list("wallet_id", "total")
-    )
-    return {wallet.user_id: totals.get(wallet.pk) or Decimal("0") for wallet in wallets}
-
-
-def _order_for(subscription: Subscription, qty: int, product: Product, day: date) -> Order:
-    prepaid = subscription.payment_method == PaymentMethod.WALLET
-    return Order(
-        number=new_order_number(),
-        user_id=subscription.user_id,
-        subscription=subscription,
-        status=OrderStatus.CONFIRMED,
-        payment_status=PaymentStatus.SUCCESS if prepaid else PaymentStatus.PENDING,
-        payment_method=subscription.payment_method,
-        total_amount=product.price * qty,
-        delivery_date=day,
-        delivery_slot=subscription.slot,
-        zone_id=subscription.zone_id,
-        **delivery_snapshot(user=subscription.user, address=subscription.address),
-    )
-
-
 def _generate_chunk(subscription_ids: list[int], day: date, report: GenerationReport) -> None:
     with transaction.atomic():
         subscriptions = list(
@@ -127,115 +95,19 @@ def _generate_chunk(subscription_ids: list[int], day: date, report: GenerationRe
             .select_related("user", "address")
             .order_by("pk")
         )
-        due = _due_today(subscriptions, day)
-        if not due:
-            return
-        products = {
-            product.pk: product
-            for product in Product.objects.select_for_update()
-            .filter(pk__in={s.product_id for s, _ in due})
-            .order_by("pk")
-        }
-        # Checked under the product locks: a generator running at the same time has committed or is waiting.
-        existing = set(
-            Order.objects.filter(subscription_id__in=[s.pk for s, _ in due], delivery_date=day).values_list(
-                "subscription_id", flat=True
-            )
-        )
-        balances = _locked_balances(
-            sorted({s.user_id for s, _ in due if s.payment_method == PaymentMethod.WALLET and s.pk not in existing})
-        )
-        stock = {pk: product.stock for pk, product in products.items()}
-        accepted, missed = [], []
-        for subscription, qty in due:
-            product = products[subscription.product_id]
-            total = product.price * qty
-            prepaid = subscription.payment_method == PaymentMethod.WALLET
-            if subscription.pk in existing:
-                report.already += 1
-            elif not product.is_active:
-                missed.append((subscription, Reason.PRODUCT_UNAVAILABLE))
-            elif subscription.address is None or subscription.zone_id is None:
-                missed.append((subscription, Reason.NO_ADDRESS))
-            elif stock[product.pk] < qty:
-                missed.append((subscription, Reason.OUT_OF_STOCK))
-            elif prepaid and balances[subscription.user_id] < total:
-                missed.append((subscription, Reason.LOW_BALANCE))
-            else:
-                stock[product.pk] -= qty
-                if prepaid:
-                    balances[subscription.user_id] -= total
-                accepted.append((subscription, qty, product))
-
-        orders = Order.objects.bulk_create([_order_for(s, qty, product, day) for s, qty, product in accepted])
-        _write_order_details(orders, accepted)
-        deliveries_create_for_orders(orders=orders)
-        for pk, product in products.items():
-            if used := product.stock - stock[pk]:
-                Product.objects.filter(pk=pk).update(stock=F("stock") - used, updated_at=timezone.now())
-        for slot, count in Counter(order.delivery_slot for order in orders).items():
-            SlotBooking.objects.get_or_create(date=day, slot=slot)
-            SlotBooking.objects.filter(date=day, slot=slot).update(booked=F("booked") + count)
-        _record_missed(missed, day)
-        MissedDelivery.objects.filter(subscription__in=[s for s, _, _ in accepted], date=day).delete()
-
-        report.created += len(orders)
-        report.missed.update(reason for _, reason in missed)
-        if orders:
-            order_ids = [order.pk for order in orders]
+        placed = subscription_orders_place(due=_due_today(subscriptions, day), day=day, reasons=Reason)
+        _record_missed(placed.missed, day)
+        MissedDelivery.objects.filter(subscription__in=[o.subscription_id for o in placed.orders], date=day).delete()
+        report.created += len(placed.orders)
+        report.already += placed.already
+        report.missed.update(reason for _, reason in placed.missed)
+        if placed.orders:
+            order_ids = [order.pk for order in placed.orders]
             transaction.on_commit(
                 partial(
                     subscription_orders_generated.send, sender=Subscription, day=day.isoformat(), order_ids=order_ids
                 )
             )
-
-
-def _write_order_details(orders: list[Order], accepted: list) -> None:
-    lines, history, payments = [], [], []
-    for order, (_subscription, qty, product) in zip(orders, accepted, strict=True):
-        lines.append(
-            OrderLine(
-                order=order,
-                product=product,
-                product_name=product.name,
-                unit=product.unit,
-                unit_price=product.price,
-                qty=qty,
-                line_total=order.total_amount,
-            )
-        )
-        prepaid = order.payment_method == PaymentMethod.WALLET
-        note = "Subscription delivery, paid from wallet" if prepaid else "Subscription delivery, cash on delivery"
-        history.append(OrderStatusHistory(order=order, to_status=OrderStatus.CONFIRMED, note=note))
-        payments.append(
-            Payment(
-                user_id=order.user_id,
-                order=order,
-                method=order.payment_method,
-                amount=order.total_amount,
-                status=PaymentStatus.SUCCESS if prepaid else PaymentStatus.PENDING,
-                provider="wallet" if prepaid else "cash",
-            )
-        )
-    OrderLine.objects.bulk_create(lines)
-    OrderStatusHistory.objects.bulk_create(history)
-    payments = Payment.objects.bulk_create(payments)
-    prepaid_payments = [payment for payment in payments if payment.method == PaymentMethod.WALLET]
-    if prepaid_payments:
-        wallets = dict(
-            Wallet.objects.filter(user_id__in={p.user_id for p in prepaid_payments}).values_list("user_id", "pk")
-        )
-        WalletEntry.objects.bulk_create(
-            WalletEntry(
-                wallet_id=wallets[payment.user_id],
-                kind=WalletEntryKind.ORDER_DEBIT,
-                amount=-payment.amount,
-                order_id=payment.order_id,
-                payment=payment,
-                note="Subscription delivery",
-            )
-            for payment in prepaid_payments
-        )
 
 
 def _record_missed(missed: list, day: date) -> None:

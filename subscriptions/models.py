@@ -150,6 +150,7 @@ class MissedDelivery(models.Model):
         LOW_BALANCE = "LOW_BALANCE", "Wallet balance too low"
         PRODUCT_UNAVAILABLE = "PRODUCT_UNAVAILABLE", "Product no longer sold"
         NO_ADDRESS = "NO_ADDRESS", "No delivery address in our service area"
+        SLOT_FULL = "SLOT_FULL", "Delivery slot full"
 
     subscription = models.ForeignKey(Subscription, on_delete=models.CASCADE, related_name="missed")
     date = models.DateField()

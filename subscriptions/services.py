@@ -28,6 +28,36 @@ class SubscriptionError(Exception):
     """A change that cannot be made; the message is for the customer."""
 
 
+def subscriptions_zone_for_address(*, address: Address):
+    """The zone an address's live subscriptions belong in after a change of its PIN code (None if it has none).
+
+    Refused (SubscriptionError) when the address receives subscriptions and the PIN code is not served."""
+    live = Subscription.objects.filter(address_id=address.pk).exclude(status=SubscriptionStatus.CANCELLED)
+    if not address.pk or not live.exists():
+        return None
+    zone = zone_for_pincode(address.pincode)
+    if zone is None:
+        raise SubscriptionError(
+            f"We don't deliver to {address.pincode} yet, and your milk subscriptions come to this address. "
+            "Keep a PIN code we serve, or cancel those subscriptions first."
+        )
+    return zone
+
+
+def subscriptions_rezone(*, address: Address) -> int:
+    """The subscriptions delivered to an address follow a change of its PIN code into that code's zone, or the
+    change is refused (see subscriptions_zone_for_address). Returns how many moved."""
+    zone = subscriptions_zone_for_address(address=address)
+    if zone is None:
+        return 0
+    return (
+        Subscription.objects.filter(address_id=address.pk)
+        .exclude(status=SubscriptionStatus.CANCELLED)
+        .exclude(zone=zone)
+        .update(zone=zone)
+    )
+
+
 def change_deadline(subscription: Subscription, day: date) -> datetime:
     return DeliverySlot(date=day, name=subscription.slot).cutoff
 

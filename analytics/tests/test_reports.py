@@ -23,10 +23,9 @@ from accounts.tests.factories import UserFactory
 from analytics.selectors import REPORT_KEYS, report_for
 from catalog.tests.factories import ProductFactory
 from delivery.models import DeliveryStatus, FailureReason
-from delivery.services import delivery_transition
 from delivery.tests.factories import rider
-from orders.services import order_cancel
 from orders.tests.factories import customer_with_address, fund_wallet, place_order
+from orders.workflows import delivery_transition, order_cancel
 from payments.models import PaymentMethod
 from subscriptions.models import SubscriptionStatus
 from subscriptions.services import subscription_transition

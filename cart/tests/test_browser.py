@@ -5,15 +5,15 @@ from decimal import Decimal
 import pytest
 from playwright.sync_api import Page, expect
 
-from catalog.models import Product
 from catalog.tests.factories import CategoryFactory, ProductFactory
+from orders.tests.factories import place_order
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
 def test_a_visitor_filters_adds_two_products_and_changes_a_quantity(live_server, page: Page):
     milk, curd = CategoryFactory(name="Milk"), CategoryFactory(name="Curd")
-    ProductFactory(name="Cow Milk", category=milk, price=Decimal("32.00"), stock=10)
+    cow = ProductFactory(name="Cow Milk", category=milk, price=Decimal("32.00"), stock=10)
     ProductFactory(name="Buffalo Milk", category=milk, price=Decimal("38.00"), stock=10)
     ProductFactory(name="Fresh Curd", category=curd, price=Decimal("35.00"), stock=10)
 
@@ -42,7 +42,7 @@ def test_a_visitor_filters_adds_two_products_and_changes_a_quantity(live_server,
     assert page.evaluate("window.notReloaded") is True
 
     # Someone else bought most of the milk since this page was drawn.
-    Product.objects.filter(name="Cow Milk").update(stock=2)
+    place_order(lines=[(cow, 8)])
     page.get_by_label("Quantity of Cow Milk").fill("4")
     page.get_by_label("Quantity of Cow Milk").press("Tab")
     expect(page.get_by_role("alert")).to_contain_text("Only 2 of Cow Milk left in stock.")

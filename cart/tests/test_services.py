@@ -6,7 +6,11 @@ from accounts.tests.factories import UserFactory
 from cart.models import Cart, CartItem
 from cart.selectors import cart_contents
 from cart.services import CartError, cart_add_item, cart_merge, cart_set_quantity
+from catalog.models import MovementKind, Product
+from catalog.services import product_update, products_set_active
+from catalog.stock import stock_record
 from catalog.tests.factories import ProductFactory
+from orders.tests.factories import place_order
 
 pytestmark = pytest.mark.django_db
 
@@ -27,8 +31,7 @@ def test_totals_are_exact_decimals_at_current_prices(cart):
     assert contents.total_amount == Decimal("436.65")
     assert contents.item_count == 4
 
-    milk.price = Decimal("35.00")
-    milk.save()
+    product_update(product=milk, price=Decimal("35.00"))
     assert cart_contents(cart).total_amount == Decimal("445.35")
 
 
@@ -86,12 +89,9 @@ def test_lines_that_went_stale_are_flagged_and_block_checkout(cart):
         cart_add_item(cart=cart, product=product, qty=3)
     assert cart_contents(cart).can_check_out
 
-    milk.is_active = False
-    milk.save()
-    curd.stock = 0
-    curd.save()
-    ghee.stock = 2
-    ghee.save()
+    products_set_active(products=Product.objects.filter(pk=milk.pk), active=False)
+    stock_record(product=curd, kind=MovementKind.COUNTED, qty=0)
+    place_order(lines=[(ghee, 8)])
 
     contents = cart_contents(cart)
     problems = {line.product.pk: line.problem for line in contents.lines}

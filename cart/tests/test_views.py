@@ -7,6 +7,8 @@ from django.urls import reverse
 from accounts.tests.factories import PASSWORD, UserFactory
 from cart.models import Cart, CartItem
 from cart.services import cart_add_item
+from catalog.models import Product
+from catalog.services import products_set_active
 from catalog.tests.factories import ProductFactory
 
 pytestmark = pytest.mark.django_db
@@ -160,8 +162,7 @@ def test_visitor_cart_merges_into_the_customers_cart_at_login(client):
 def test_a_stale_line_is_flagged_on_the_cart_page(client, customer):
     milk = ProductFactory(name="Cow Milk", stock=10)
     add(client, milk, 2)
-    milk.is_active = False
-    milk.save()
+    products_set_active(products=Product.objects.filter(pk=milk.pk), active=False)
 
     page = client.get(reverse("cart:detail")).content.decode()
 

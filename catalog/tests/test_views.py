@@ -1,9 +1,15 @@
+from datetime import timedelta
 from decimal import Decimal
 
 import pytest
 from django.urls import reverse
+from django.utils.formats import date_format
 
-from catalog.tests.factories import CategoryFactory, ProductFactory
+from catalog.models import Product
+from catalog.services import product_update
+from catalog.tests.factories import CategoryFactory, ProductFactory, slots_apart
+from delivery.slots import upcoming_slots
+from orders.tests.factories import place_order
 
 pytestmark = pytest.mark.django_db
 
@@ -134,14 +140,44 @@ def test_the_cached_product_list_follows_price_and_stock_changes(client):
     milk = ProductFactory(name="Cow Milk", price=Decimal("32.00"), stock=3)
     assert "₹32.00" in client.get(CATALOG).content.decode()
 
-    milk.price = Decimal("35.00")
-    milk.save()
+    product_update(product=milk, price=Decimal("35.00"))
     assert "₹35.00" in client.get(CATALOG).content.decode()
-
-    from orders.tests.factories import place_order
 
     place_order(lines=[(milk, 3)])
     assert "Out of stock" in client.get(CATALOG).content.decode()
+
+
+def test_a_perishable_sells_while_the_next_delivery_date_has_supply_left(client):
+    fresh = ProductFactory(name="Fresh Milk", perishable=True, daily_supply=5)
+    first, later = slots_apart()
+    place_order(lines=[(fresh, 5)], slot=later)
+    place_order(lines=[(fresh, 4)], slot=first)
+
+    assert reverse("cart:add", args=[fresh.pk]) in client.get(CATALOG).content.decode()
+    assert f"1 left for {date_format(first.date, 'D j M')}" in client.get(fresh.get_absolute_url()).content.decode()
+
+
+def test_a_perishable_sold_out_for_the_next_date_can_still_be_had_for_a_later_one(client):
+    fresh = ProductFactory(name="Fresh Milk", perishable=True, daily_supply=5)
+    day = place_order(lines=[(fresh, 5)]).delivery_date
+
+    page = client.get(fresh.get_absolute_url()).content.decode()
+    assert f"Sold out for {date_format(day, 'D j M')}" in page
+    assert f"5 left for {date_format(day + timedelta(days=1), 'D j M')}" in page
+    assert reverse("cart:add", args=[fresh.pk]) in client.get(CATALOG).content.decode()
+
+
+def test_a_perishable_sold_out_for_every_open_date_cannot_be_added(client, settings):
+    settings.DELIVERY_DAYS_AHEAD = 2  # one or two dates open, whatever the hour
+    fresh = ProductFactory(name="Fresh Milk", perishable=True, daily_supply=5)
+    for slot in {slot.date: slot for slot in upcoming_slots()}.values():
+        place_order(lines=[(fresh, Product.objects.with_left(slot.date).get(pk=fresh.pk).available)], slot=slot)
+
+    catalog = client.get(CATALOG).content.decode()
+    assert "Sold out for the coming days" in catalog
+    assert reverse("cart:add", args=[fresh.pk]) not in catalog
+    assert "Sold out for every day open for orders" in client.get(fresh.get_absolute_url()).content.decode()
+    assert listed(client.get(CATALOG, {"in_stock": "on"})) == set()
 
 
 def test_each_visitor_gets_their_own_csrf_token_in_the_cached_list(client):

@@ -8,14 +8,15 @@ from django.utils import timezone
 
 from accounts.models import RIDERS_GROUP
 from accounts.tests.factories import UserFactory
+from catalog.models import Product, StockMovement
 from catalog.tests.factories import ProductFactory
-from delivery.models import Delivery, DeliveryStatus, FailureReason
-from delivery.services import delivery_transition
+from delivery.models import Delivery, DeliveryStatus, FailureReason, SlotBooking
 from delivery.slots import DeliverySlot
 from orders.models import Order
-from orders.services import order_place
 from orders.tests.factories import cart_with, customer_with_address, delivery_zone, fund_wallet, place_order
+from orders.workflows import delivery_transition, order_place
 from payments.models import PaymentMethod
+from payments.selectors import wallet_balance
 
 # The taps that bring a fresh delivery to each status.
 PATH = {
@@ -53,7 +54,8 @@ def delivery_in(
     status: str, *, method: str = PaymentMethod.WALLET, today: bool = False, by=None, **order_kwargs
 ) -> Delivery:
     """A delivery of a freshly placed order (prepaid from the wallet unless another method is given; for one of
-    today's slots with today=True), moved through the transition service to the status asked for.
+    today's slots with today=True), moved through the workflow to the status asked for: by its rider (or by),
+    and cancelled by the shop (or by), since riders do not cancel.
 
     The test zone gets a rider first if it has none, so the delivery is assigned.
     """
@@ -70,5 +72,28 @@ def delivery_in(
             extra["cash_collected"] = delivery.cash_due or None
         if step == DeliveryStatus.FAILED:
             extra["failure_reason"] = FailureReason.CUSTOMER_UNAVAILABLE
-        delivery = delivery_transition(delivery=delivery, to=step, by=by or delivery.rider, **extra)
+        actor = by if step == DeliveryStatus.CANCELLED else by or delivery.rider
+        delivery = delivery_transition(delivery=delivery, to=step, by=actor, **extra)
     return delivery
+
+
+def books(delivery: Delivery) -> dict:
+    """What a move can change, read afresh: the delivery, its order, their money, stock and the slot's seats.
+
+    A refused move leaves all of it as it was."""
+    order = Order.objects.get(pk=delivery.order_id)
+    products = [line.product_id for line in order.lines.all()]
+    return {
+        "delivery": Delivery.objects.values_list("status", "rider", "cash_collected").get(pk=delivery.pk),
+        "history": delivery.history.count(),
+        "order": (order.status, order.payment_status),
+        "payments": list(order.payments.order_by("pk").values_list("status", "refunded_amount")),
+        "wallet": wallet_balance(user=order.user),
+        "left": {p.pk: p.available for p in Product.objects.with_left(order.delivery_date).filter(pk__in=products)},
+        "movements": StockMovement.objects.filter(order=order).count(),
+        "seats": seats_booked(order.slot),
+    }
+
+
+def seats_booked(slot: DeliverySlot) -> int:
+    return SlotBooking.objects.get(date=slot.date, slot=slot.name).booked

@@ -8,7 +8,7 @@ from django.urls import reverse
 from delivery.models import Delivery, DeliveryStatus, FailureReason
 from delivery.services import delivery_assign
 from delivery.slots import upcoming_slots
-from delivery.tests.factories import delivery_in, rider
+from delivery.tests.factories import books, delivery_in, rider
 from orders.models import OrderStatus
 from orders.tests.factories import customer_with_address, delivery_zone, place_order
 from payments.models import PaymentMethod, PaymentStatus
@@ -103,11 +103,28 @@ def test_least_busy_with_nobody_in_the_zone_says_so(client, staff):
     assert "has no active rider" in response.content.decode()
 
 
+def messages_of(response) -> list[str]:
+    return [str(message) for message in response.context["messages"]]
+
+
+@pytest.mark.parametrize(("cash", "message"), [({}, "Collect ₹64.00"), ({"cash_collected": "50.00"}, "not ₹50.00")])
+def test_marking_cash_on_delivery_delivered_needs_the_exact_cash_collected(client, staff, cash, message):
+    delivery = delivery_in(DeliveryStatus.IN_TRANSIT, method=PaymentMethod.CASH)
+    before = books(delivery)
+
+    response = act(client, "mark_delivered", [delivery], **cash)
+
+    said = messages_of(response)
+    assert any(message in line for line in said) and "1 delivery delivered." not in said, said
+    assert books(delivery) == before
+
+
 def test_staff_record_a_cash_delivery_for_a_rider_whose_phone_died(client, staff):
     delivery = delivery_in(DeliveryStatus.IN_TRANSIT, method=PaymentMethod.CASH)
 
-    act(client, "mark_delivered", [delivery])
+    response = act(client, "mark_delivered", [delivery], cash_collected="64.00")
 
+    assert "1 delivery delivered." in messages_of(response)
     delivery.refresh_from_db()
     assert delivery.status == DeliveryStatus.DELIVERED
     assert delivery.cash_collected == Decimal("64.00")
@@ -115,25 +132,45 @@ def test_staff_record_a_cash_delivery_for_a_rider_whose_phone_died(client, staff
     assert delivery.order.status == OrderStatus.DELIVERED
 
 
+def test_cancelling_from_the_admin_needs_the_reason_in_the_note(client, staff):
+    delivery = delivery_in(DeliveryStatus.ASSIGNED)
+    before = books(delivery)
+
+    missing = act(client, "cancel", [delivery])
+    assert "Write the reason in the note beside the action first." in messages_of(missing)
+    assert books(delivery) == before
+
+    done = act(client, "cancel", [delivery], note="Customer phoned the dairy")
+
+    assert "1 delivery cancelled." in messages_of(done)
+    delivery.refresh_from_db()
+    assert (delivery.status, delivery.order.status) == (DeliveryStatus.CANCELLED, OrderStatus.CANCELLED)
+    assert delivery.history.last().changed_by == staff
+
+
 def test_staff_move_deliveries_along_and_illegal_moves_are_reported(client, staff):
     delivery = delivery_in(DeliveryStatus.ASSIGNED)
 
     act(client, "mark_picked_up", [delivery])
     act(client, "mark_in_transit", [delivery])
+    before = books(delivery)
     refused = act(client, "mark_picked_up", [delivery])
 
-    delivery.refresh_from_db()
-    assert delivery.status == DeliveryStatus.IN_TRANSIT
+    assert before["delivery"][0] == DeliveryStatus.IN_TRANSIT
     assert "cannot be marked picked up" in refused.content.decode()
+    assert books(delivery) == before
 
 
 def test_failing_from_the_admin_needs_the_chosen_reason(client, staff):
     delivery = delivery_in(DeliveryStatus.IN_TRANSIT)
+    before = books(delivery)
 
     missing = act(client, "mark_failed", [delivery])
+    assert "Choose a failure reason" in missing.content.decode()
+    assert books(delivery) == before
+
     act(client, "mark_failed", [delivery], failure_reason=FailureReason.ADDRESS_NOT_FOUND)
 
-    assert "Choose a failure reason" in missing.content.decode()
     delivery.refresh_from_db()
     assert (delivery.status, delivery.failure_reason) == (DeliveryStatus.FAILED, FailureReason.ADDRESS_NOT_FOUND)
 

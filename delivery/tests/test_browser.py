@@ -58,7 +58,7 @@ def test_a_rider_picks_up_and_delivers_and_the_customer_sees_it_delivered(live_s
     expect(card.locator(".delivery-badge")).to_have_text("Picked up")
     card.get_by_role("button", name="On my way").click()
     expect(card.locator(".delivery-badge")).to_have_text("On the way")
-    expect(card.get_by_label("Cash collected (₹)")).to_have_value("124.00")
+    card.get_by_label("Cash collected (₹)").fill("124.00")
     card.get_by_role("button", name="Delivered, cash collected").click()
 
     expect(card.locator(".delivery-badge")).to_have_text("Delivered")

@@ -36,14 +36,16 @@ def test_staff_add_a_product_that_appears_in_the_shop(live_server, browser: Brow
     page.get_by_label("Unit:").press("Tab")
     expect(page.get_by_label("Slug:")).to_have_value("a2-gir-cow-milk-1-l")  # the admin's prepopulated slug
     page.get_by_label("Price").fill("95.00")
-    page.get_by_label("Stock:").fill("25")
+    page.get_by_label("Perishable").check()
+    page.get_by_label("Daily supply:").fill("25")
     page.get_by_role("button", name="Save", exact=True).click()
     expect(page.locator(".messagelist")).to_contain_text("was added successfully")
 
     product = Product.objects.get(slug="a2-gir-cow-milk-1-l")
-    assert (product.category.name, product.price, product.stock, product.is_active) == (
+    assert (product.category.name, product.price, product.perishable, product.daily_supply, product.is_active) == (
         "Milk",
         Decimal("95.00"),
+        True,
         25,
         True,
     )
@@ -56,7 +58,7 @@ def test_staff_add_a_product_that_appears_in_the_shop(live_server, browser: Brow
     expect(card).to_contain_text("1 L · ₹95.00")
     card.get_by_role("link", name="A2 Gir Cow Milk").click()
     expect(shopper.get_by_role("heading", name="A2 Gir Cow Milk", level=1)).to_be_visible()
-    expect(shopper.locator(".stock-in")).to_have_text("In stock")
+    expect(shopper.locator(".stock-in")).to_have_text(re.compile(r"^25 left for \w{3} \d{1,2} \w{3}$"))
 
 
 def test_staff_assign_an_unassigned_delivery_and_the_rider_sees_it(live_server, browser: Browser):

@@ -11,11 +11,11 @@ from accounts.models import User
 from catalog.models import Product
 from catalog.tests.factories import ProductFactory
 from delivery.models import DeliveryStatus
-from delivery.services import delivery_assign, delivery_transition
+from delivery.services import delivery_assign
 from delivery.tests.factories import place_order_today, rider
 from orders.models import Order
-from orders.services import order_cancel
 from orders.tests.factories import cart_with, customer_with_address
+from orders.workflows import delivery_transition, order_cancel
 
 pytestmark = pytest.mark.django_db
 

@@ -9,16 +9,20 @@ from django.core import mail
 from accounts.services import user_create
 from catalog.tests.factories import ProductFactory
 from delivery.models import DeliveryStatus, FailureReason
-from delivery.services import delivery_transition
 from delivery.tests.factories import delivery_in
 from notifications.models import Channel, NotificationStatus, NotificationType
 from notifications.tests.conftest import SITE_URL
 from notifications.tests.helpers import assert_fits_one_sms, emails_to, message, sent, sms_to
-from orders.services import order_cancel
 from orders.tests.factories import customer_with_address, fund_wallet, place_order
+from orders.workflows import (
+    delivery_transition,
+    order_cancel,
+    payment_declined,
+    payment_succeeded,
+    refund_record_external,
+)
 from payments.models import PaymentMethod
-from payments.outcomes import payment_declined, payment_succeeded
-from payments.services import refund_record_external, wallet_topup_create
+from payments.services import wallet_topup_create
 from subscriptions.generation import generate_subscription_orders
 from subscriptions.models import SubscriptionStatus
 from subscriptions.services import subscription_transition

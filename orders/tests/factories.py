@@ -9,9 +9,9 @@ from catalog.tests.factories import ProductFactory
 from delivery.models import DeliveryZone
 from delivery.slots import DeliverySlot, upcoming_slots
 from orders.models import Order
-from orders.services import order_place
-from payments.models import PaymentMethod, WalletEntryKind
-from payments.services import wallet_credit
+from orders.workflows import order_pending_payment, order_place
+from payments.models import Payment, PaymentMethod, WalletEntryKind
+from payments.services import payment_start_checkout, wallet_credit
 
 TEST_PINCODE = "560034"
 
@@ -51,3 +51,13 @@ def place_order(*, user=None, lines=None, method: str = PaymentMethod.CASH, slot
     cart = cart_with(user, *lines)
     address = user.addresses.get(is_default=True)
     return order_place(user=user, cart=cart, address=address, slot=slot or open_slot(), method=method).order
+
+
+def order_on_demo_page(*, user=None, method: str = PaymentMethod.CARD) -> tuple[Order, Payment]:
+    """A card (or UPI) order whose payment page on the demo gateway is open, as after checkout."""
+    order = place_order(user=user, method=method)
+    payment = order_pending_payment(order=order, by=order.user)
+    back = order.get_absolute_url()
+    payment_start_checkout(payment=payment, success_url=back, cancel_url=back)
+    payment.refresh_from_db()
+    return order, payment

@@ -2,6 +2,7 @@ import pytest
 from django.urls import reverse
 
 from orders.models import OrderStatus
+from orders.tests.books import books
 from orders.tests.factories import place_order
 from payments.models import PaymentMethod
 
@@ -42,14 +43,32 @@ def test_actions_move_orders_through_the_transition_service(client, staff):
     assert "cannot be moved to confirmed" in response.content.decode()
 
 
-def test_cancel_with_refund_action(client, staff):
+def test_cancel_with_refund_action_cancels_for_the_reason_given(client, staff):
     order = place_order(method=PaymentMethod.CASH)
 
-    client.post(CHANGELIST, {"action": "cancel_with_refund", "_selected_action": [order.pk]})
+    response = client.post(
+        CHANGELIST,
+        {"action": "cancel_with_refund", "_selected_action": [order.pk], "reason": "No milk from the dairy today"},
+        follow=True,
+    )
 
     order.refresh_from_db()
     assert order.status == OrderStatus.CANCELLED
-    assert order.history.last().note == "Cancelled by the shop"
+    assert order.history.last().note == "No milk from the dairy today"
+    assert order.history.last().changed_by == staff
+    assert "1 order(s) cancelled; what was paid is being refunded." in response.content.decode()
+
+
+def test_cancel_with_refund_action_without_a_reason_is_refused_and_changes_nothing(client, staff):
+    order = place_order(method=PaymentMethod.CASH)
+    before = books(order)
+
+    response = client.post(
+        CHANGELIST, {"action": "cancel_with_refund", "_selected_action": [order.pk], "reason": "  "}, follow=True
+    )
+
+    assert "Write the reason beside the action first." in response.content.decode()
+    assert books(order) == before
 
 
 def test_payments_and_wallets_are_read_only_for_staff(client, staff):

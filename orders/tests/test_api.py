@@ -6,7 +6,8 @@ from django.utils import timezone
 
 from accounts.tests.factories import AddressFactory, UserFactory
 from cart.models import CartItem
-from catalog.models import Product
+from catalog.models import MovementKind, Product
+from catalog.stock import stock_record
 from catalog.tests.factories import CategoryFactory, ProductFactory
 from delivery.slots import DeliverySlot
 from milkshop.tests.apiclient import ApiClient, error_of
@@ -186,7 +187,7 @@ def test_a_closed_slot_says_when_it_closed(me, milk):
 
 def test_out_of_stock_names_the_line(me, milk):
     me.post("/cart/add", {"productId": milk.pk, "qty": 5})
-    Product.objects.filter(pk=milk.pk).update(stock=2)
+    stock_record(product=milk, kind=MovementKind.COUNTED, qty=2, note="Shelf count")
 
     response = me.post("/order/create", {"deliverySlot": slot_start()})
 

@@ -2,17 +2,21 @@ from datetime import timedelta
 from decimal import Decimal
 
 import pytest
+import time_machine
 from django.utils import timezone
 
 from analytics.models import AnalyticsEvent, EventType
 from catalog.models import Product
 from catalog.tests.factories import ProductFactory
-from delivery.models import SlotBooking
+from delivery.models import DeliveryStatus, SlotBooking
+from delivery.tests.factories import delivery_in
 from orders.models import Order, OrderStatus
-from orders.services import OrderError, order_cancel, order_transition, orders_cancel_unpaid
-from orders.tests.factories import customer_with_address, fund_wallet, place_order
+from orders.services import OrderError
+from orders.tasks import cancel_unpaid_orders
+from orders.tests.books import books
+from orders.tests.factories import customer_with_address, fund_wallet, order_on_demo_page, place_order
+from orders.workflows import order_cancel, payment_succeeded
 from payments.models import PaymentMethod, PaymentStatus, RefundStatus
-from payments.outcomes import payment_succeeded
 from payments.selectors import wallet_balance
 
 pytestmark = pytest.mark.django_db
@@ -50,10 +54,7 @@ def test_cancelling_a_wallet_order_refunds_the_wallet_once():
 
 
 def test_cancelling_a_paid_online_order_refunds_through_the_gateway(django_capture_on_commit_callbacks):
-    order = place_order(method=PaymentMethod.CARD)
-    payment = order.payments.get()
-    payment.provider = "demo"
-    payment.save()
+    order, payment = order_on_demo_page()
     payment_succeeded(payment_id=payment.pk, reference="demo_ref")
 
     with django_capture_on_commit_callbacks(execute=True):
@@ -66,24 +67,26 @@ def test_cancelling_a_paid_online_order_refunds_through_the_gateway(django_captu
     assert (payment.status, payment.refunded_amount) == (PaymentStatus.REFUNDED, payment.amount)
 
 
-@pytest.mark.parametrize("status", [OrderStatus.OUT_FOR_DELIVERY, OrderStatus.DELIVERED])
-def test_an_order_on_its_way_cannot_be_cancelled(status):
-    order = place_order()
-    Order.objects.filter(pk=order.pk).update(status=status)
+@pytest.mark.parametrize("step", [DeliveryStatus.PICKED_UP, DeliveryStatus.DELIVERED])
+def test_an_order_on_its_way_cannot_be_cancelled(step):
+    order = Order.objects.get(pk=delivery_in(step).order_id)
+    before = books(order)
 
     with pytest.raises(OrderError, match="can no longer be cancelled"):
         order_cancel(order=order, by=order.user, reason="too late")
+
+    assert books(order) == before
 
 
 def test_unpaid_online_orders_are_cancelled_after_the_timeout(settings):
     settings.UNPAID_ORDER_TIMEOUT_MINUTES = 30
     milk = ProductFactory(stock=10)
-    stale = place_order(lines=[(milk, 2)], method=PaymentMethod.UPI)
+    with time_machine.travel(timezone.now() - timedelta(minutes=31)):
+        stale = place_order(lines=[(milk, 2)], method=PaymentMethod.UPI)
+        cash = place_order(lines=[(milk, 1)], method=PaymentMethod.CASH)
     fresh = place_order(lines=[(milk, 1)], method=PaymentMethod.UPI)
-    cash = place_order(lines=[(milk, 1)], method=PaymentMethod.CASH)
-    Order.objects.filter(pk__in=[stale.pk, cash.pk]).update(created_at=timezone.now() - timedelta(minutes=31))
 
-    assert orders_cancel_unpaid() == 1
+    assert cancel_unpaid_orders() == 1
 
     statuses = dict(Order.objects.values_list("pk", "status"))
     assert statuses == {stale.pk: "CANCELLED", fresh.pk: "CREATED", cash.pk: "CONFIRMED"}
@@ -91,10 +94,7 @@ def test_unpaid_online_orders_are_cancelled_after_the_timeout(settings):
 
 
 def test_a_payment_arriving_after_auto_cancel_is_refunded(django_capture_on_commit_callbacks):
-    order = place_order(method=PaymentMethod.CARD)
-    payment = order.payments.get()
-    payment.provider = "demo"
-    payment.save()
+    order, payment = order_on_demo_page()
     order_cancel(order=order, by=None, reason="Payment not received in time")
 
     with django_capture_on_commit_callbacks(execute=True):
@@ -111,14 +111,6 @@ def test_the_auto_cancel_schedule_exists():
 
     schedule = Schedule.objects.get(func="orders.tasks.cancel_unpaid_orders")
     assert (schedule.schedule_type, schedule.minutes, schedule.repeats) == (Schedule.MINUTES, 5, -1)
-
-
-def test_packing_moves_a_confirmed_order_on():
-    order = place_order()
-
-    order_transition(order=order, to=OrderStatus.PACKED)
-
-    assert order.status == OrderStatus.PACKED
 
 
 def test_a_fully_refunded_order_says_refunded():

@@ -19,8 +19,9 @@ from catalog.tests.factories import ProductFactory
 from delivery.slots import upcoming_slots
 from milkshop.tests.threads import Outcome, run_at_once
 from orders.models import Order
-from orders.services import PlacementError, order_place
+from orders.services import PlacementError
 from orders.tests.factories import cart_with, customer_with_address, delivery_zone, fund_wallet, open_slot
+from orders.workflows import order_place
 from payments.models import PaymentMethod, PaymentStatus, WalletEntry, WalletEntryKind
 from payments.selectors import wallet_balance
 from payments.services import InsufficientWalletBalance, wallet_debit

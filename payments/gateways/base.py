@@ -19,7 +19,13 @@ class Gateway(Protocol):
 
     name: str
 
-    def start_checkout(self, *, payment: Payment, success_url: str, cancel_url: str) -> CheckoutStart: ...
+    def start_checkout(self, *, payment: Payment, success_url: str, cancel_url: str, expires_at) -> CheckoutStart:
+        """Open a payment page that closes at expires_at."""
+        ...
+
+    def expire_checkout(self, *, payment: Payment) -> None:
+        """Close the payment page of a payment that was called off."""
+        ...
 
     def refund(self, *, refund: Refund) -> str:
         """Pay the refund back to the original method; returns the provider's reference."""

@@ -9,11 +9,14 @@ class DemoGateway:
 
     name = "demo"
 
-    def start_checkout(self, *, payment: Payment, success_url: str, cancel_url: str) -> CheckoutStart:
+    def start_checkout(self, *, payment: Payment, success_url: str, cancel_url: str, expires_at) -> CheckoutStart:
         return CheckoutStart(
             redirect_url=reverse("payments:demo_checkout", args=[payment.idempotency_key]),
             reference=f"demo_{payment.idempotency_key.hex}",
         )
+
+    def expire_checkout(self, *, payment: Payment) -> None:
+        """Nothing to close: the demo page refuses any payment that is no longer pending."""
 
     def refund(self, *, refund: Refund) -> str:
         return f"demo_refund_{refund.idempotency_key.hex}"

@@ -21,7 +21,7 @@ class StripeGateway:
 
     name = "stripe"
 
-    def start_checkout(self, *, payment: Payment, success_url: str, cancel_url: str) -> CheckoutStart:
+    def start_checkout(self, *, payment: Payment, success_url: str, cancel_url: str, expires_at) -> CheckoutStart:
         if payment.purpose == PaymentPurpose.ORDER:
             description = f"{settings.SHOP_NAME} order {payment.order.number}"
         else:
@@ -47,12 +47,24 @@ class StripeGateway:
                     "payment_intent_data": {"metadata": metadata},
                     "success_url": success_url,
                     "cancel_url": cancel_url,
+                    "expires_at": int(expires_at.timestamp()),
                 },
-                options={"idempotency_key": f"checkout-{payment.idempotency_key}"},
+                options={"idempotency_key": f"checkout-{payment.idempotency_key}-{int(expires_at.timestamp())}"},
             )
         except stripe.StripeError as error:
             raise GatewayError("The card payment service is not answering. Please try again in a minute.") from error
         return CheckoutStart(redirect_url=session.url, reference=session.id)
+
+    def expire_checkout(self, *, payment: Payment) -> None:
+        """Close the Checkout Session so it can take no money; one already closed or paid is left as it is."""
+        if not payment.transaction_id.startswith("cs_"):
+            return
+        try:
+            stripe_client().v1.checkout.sessions.expire(payment.transaction_id)
+        except stripe.InvalidRequestError:
+            return  # already expired or completed; a late payment is refunded when its report arrives
+        except stripe.StripeError as error:
+            raise GatewayError("The card payment service did not close the payment page.") from error
 
     def refund(self, *, refund: Refund) -> str:
         payment = refund.payment

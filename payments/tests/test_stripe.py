@@ -5,146 +5,46 @@ import hmac
 import json
 import random
 import time
+from datetime import timedelta
 from decimal import Decimal
 
 import pytest
 import stripe
+import time_machine
 from django.urls import reverse
+from django.utils import timezone
 
 from analytics.models import AnalyticsEvent, EventType
 from catalog.models import Product
 from catalog.tests.factories import ProductFactory
 from orders.models import Order, OrderStatus
-from orders.services import order_cancel
 from orders.tests.factories import cart_with, customer_with_address, delivery_zone, open_slot, place_order
+from orders.workflows import order_cancel
 from payments.gateways import GatewayError
 from payments.models import Payment, PaymentMethod, PaymentStatus, ProcessedWebhookEvent, Refund, RefundStatus
 from payments.selectors import wallet_balance
 from payments.services import payment_start_checkout, wallet_topup_create
 from payments.tasks import send_refund
-from payments.tests.stripe_fake import FakeStripe, refused_url
+from payments.tests.stripe_events import (
+    SECRET_KEY,
+    WEBHOOK_SECRET,
+    WEBHOOK_URL,
+    charge_refunded,
+    checkout_key,
+    completed,
+    event,
+    expired,
+    intent_of,
+    paise,
+    session,
+    stripe_card_order,
+)
+from payments.tests.stripe_fake import refused_url
 from payments.webhooks import stripe_event_handle
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("stripe_on")]
 
-SECRET_KEY = "sk_test_milkshop"
-WEBHOOK_SECRET = "whsec_test_milkshop"
-WEBHOOK_URL = "/payments/stripe/webhook/"
 GATEWAY_DOWN = "The card payment service is not answering. Please try again in a minute."
-
-
-@pytest.fixture
-def fake_stripe():
-    server = FakeStripe().start()
-    yield server
-    server.stop()
-
-
-@pytest.fixture(autouse=True)
-def stripe_configured(settings, fake_stripe):
-    settings.STRIPE_SECRET_KEY = SECRET_KEY
-    settings.STRIPE_WEBHOOK_SECRET = WEBHOOK_SECRET
-    settings.STRIPE_API_BASE = fake_stripe.url
-    settings.PAYMENTS_DEMO_GATEWAY = False
-
-
-@pytest.fixture
-def deliver(client, django_capture_on_commit_callbacks):
-    """POST a webhook as Stripe does, signed by the stripe library; after-commit events run as in production."""
-
-    def deliver(event, *, secret=WEBHOOK_SECRET, timestamp=None, header=None):
-        payload = event if isinstance(event, str) else json.dumps(event)
-        if header is None:
-            header = stripe.WebhookSignature.generate_signature_header(payload, secret, timestamp=timestamp)
-        with django_capture_on_commit_callbacks(execute=True):
-            return client.post(
-                WEBHOOK_URL, data=payload, content_type="application/json", headers={"Stripe-Signature": header}
-            )
-
-    return deliver
-
-
-@pytest.fixture
-def shopper(client, django_capture_on_commit_callbacks):
-    """A signed-in customer's browser; after-commit work (tasks, signals) runs as it would after a real request."""
-
-    class Shopper:
-        user = customer_with_address()
-
-        def post(self, url, data=None, **kwargs):
-            with django_capture_on_commit_callbacks(execute=True):
-                return client.post(url, data or {}, **kwargs)
-
-    client.force_login(Shopper.user)
-    return Shopper()
-
-
-def stripe_card_order(user=None) -> tuple[Order, Payment]:
-    """A card order whose Stripe Checkout Session is open, reached through order_place and payment_start_checkout."""
-    order = place_order(user=user, method=PaymentMethod.CARD)
-    payment = order.payments.get()
-    payment_start_checkout(payment=payment, success_url="https://shop.test/back", cancel_url="https://shop.test/back")
-    payment.refresh_from_db()
-    return order, payment
-
-
-def paise(payment: Payment) -> int:
-    return int(payment.amount * 100)
-
-
-def intent_of(payment: Payment) -> str:
-    return f"pi_test_{payment.idempotency_key.hex[:16]}"
-
-
-def event(event_type: str, obj: dict) -> dict:
-    return {
-        "id": f"evt_test_{random.getrandbits(64):016x}",
-        "object": "event",
-        "type": event_type,
-        "created": int(time.time()),
-        "livemode": False,
-        "data": {"object": obj},
-    }
-
-
-def session(payment: Payment, *, status="complete", payment_status="paid", intent: str | None = "") -> dict:
-    return {
-        "id": payment.transaction_id,
-        "object": "checkout.session",
-        "client_reference_id": str(payment.pk),
-        "metadata": {
-            "payment_id": str(payment.pk),
-            **({"order_number": payment.order.number} if payment.order else {}),
-        },
-        "amount_total": paise(payment),
-        "currency": "inr",
-        "status": status,
-        "payment_status": payment_status,
-        "payment_intent": intent_of(payment) if intent == "" else intent,
-    }
-
-
-def completed(payment: Payment, **fields) -> dict:
-    return event("checkout.session.completed", session(payment, **fields))
-
-
-def expired(payment: Payment) -> dict:
-    return event("checkout.session.expired", session(payment, status="expired", payment_status="unpaid", intent=None))
-
-
-def charge_refunded(payment: Payment, *, amount_refunded: int, with_metadata: bool = True) -> dict:
-    charge = {
-        "id": f"ch_test_{payment.pk}",
-        "object": "charge",
-        "amount": paise(payment),
-        "amount_refunded": amount_refunded,
-        "currency": "inr",
-        "payment_intent": intent_of(payment),
-        "refunded": amount_refunded == paise(payment),
-        # Stripe copies the payment intent's metadata (payment_intent_data.metadata) onto its charges.
-        "metadata": {"payment_id": str(payment.pk)} if with_metadata else {},
-    }
-    return event("charge.refunded", charge)
 
 
 def events_of(event_type: str) -> int:
@@ -502,7 +402,7 @@ def test_after_an_expired_session_the_customer_can_pay_again_with_a_new_session(
     assert response["Location"] == second.checkout_url
     retry = fake_stripe.requests_to("/v1/checkout/sessions")[-1]
     assert retry.form["metadata[payment_id]"] == str(second.pk)
-    assert retry.headers["idempotency-key"] == f"checkout-{second.idempotency_key}"
+    assert retry.headers["idempotency-key"] == checkout_key(second, int(retry.form["expires_at"]))
 
     deliver(completed(second))
     order.refresh_from_db()
@@ -513,14 +413,18 @@ def test_after_an_expired_session_the_customer_can_pay_again_with_a_new_session(
 # Session creation and refunds against the local Stripe
 
 
-def test_checkout_by_card_opens_a_stripe_session_for_the_order_and_sends_the_customer_there(shopper, fake_stripe):
+def test_checkout_by_card_opens_a_stripe_session_for_the_order_and_sends_the_customer_there(
+    shopper, fake_stripe, settings
+):
     delivery_zone()
     cart_with(shopper.user, (ProductFactory(price=Decimal("32.50"), stock=10), 3))
     address = shopper.user.addresses.get(is_default=True)
+    now = timezone.now().replace(microsecond=0)
 
-    response = shopper.post(
-        reverse("orders:checkout"), {"address": address.pk, "slot": open_slot().key, "method": PaymentMethod.CARD}
-    )
+    with time_machine.travel(now, tick=False):
+        response = shopper.post(
+            reverse("orders:checkout"), {"address": address.pk, "slot": open_slot().key, "method": PaymentMethod.CARD}
+        )
 
     order = Order.objects.get(user=shopper.user)
     payment = order.payments.get()
@@ -531,7 +435,9 @@ def test_checkout_by_card_opens_a_stripe_session_for_the_order_and_sends_the_cus
     assert payment.transaction_id == response["Location"].rsplit("/", 1)[1]
     assert payment.provider == "stripe"
     assert sent.headers["authorization"] == f"Bearer {SECRET_KEY}"
-    assert sent.headers["idempotency-key"] == f"checkout-{payment.idempotency_key}"
+    closes = int((now + timedelta(minutes=settings.UNPAID_ORDER_TIMEOUT_MINUTES)).timestamp())
+    assert sent.headers["idempotency-key"] == checkout_key(payment, closes)
+    assert payment.checkout_expires_at.timestamp() == closes
     back = f"http://testserver{order.get_absolute_url()}"
     assert sent.form == {
         "mode": "payment",
@@ -547,17 +453,8 @@ def test_checkout_by_card_opens_a_stripe_session_for_the_order_and_sends_the_cus
         "payment_intent_data[metadata][order_number]": order.number,
         "success_url": back,
         "cancel_url": back,
+        "expires_at": str(closes),
     }
-
-
-def test_opening_the_payment_page_again_reuses_the_idempotency_key(shopper, fake_stripe):
-    order, payment = stripe_card_order(user=shopper.user)
-
-    shopper.post(reverse("orders:pay", args=[order.number]))
-
-    keys = [request.headers["idempotency-key"] for request in fake_stripe.requests_to("/v1/checkout/sessions")]
-    assert keys == [f"checkout-{payment.idempotency_key}"] * 2
-    assert order.payments.count() == 1
 
 
 def test_cancelling_a_paid_stripe_order_refunds_through_stripe_once(shopper, deliver, fake_stripe):
@@ -626,8 +523,11 @@ def test_stripe_failing_at_checkout_shows_a_clear_message_and_keeps_the_order_un
     assert product.stock == 8
     if outage == "server-error":
         # The SDK retried, and every attempt carried the same key, so Stripe could never open two sessions.
-        keys = {request.headers["idempotency-key"] for request in fake_stripe.requests_to("/v1/checkout/sessions")}
-        assert keys == {f"checkout-{payment.idempotency_key}"}
+        attempts = fake_stripe.requests_to("/v1/checkout/sessions")
+        closes = {int(request.form["expires_at"]) for request in attempts}
+        assert len(attempts) == 3
+        assert len(closes) == 1
+        assert {request.headers["idempotency-key"] for request in attempts} == {checkout_key(payment, closes.pop())}
 
 
 def test_once_stripe_is_back_the_customer_pays_the_same_order(shopper, fake_stripe):
@@ -670,3 +570,31 @@ def test_a_refund_stripe_refuses_is_kept_as_failed_and_the_payment_stays_paid(
     assert {request.headers["idempotency-key"] for request in fake_stripe.requests_to("/v1/refunds")} == {
         f"refund-{refund.idempotency_key}"
     }
+
+
+def test_staff_send_a_refund_stripe_refused_again_and_the_money_goes_back(
+    client, staff, deliver, fake_stripe, django_capture_on_commit_callbacks
+):
+    order, payment = stripe_card_order()
+    deliver(completed(payment))
+    fake_stripe.fail_with(500)
+    # The refund task runs inline and fails loudly, as django-q records it.
+    with pytest.raises(GatewayError), django_capture_on_commit_callbacks(execute=True):
+        order_cancel(order=order, by=order.user, reason="Cancelled by the customer")
+    refund = payment.refunds.get()
+    assert refund.status == RefundStatus.FAILED
+    fake_stripe.fail_with(None)
+
+    response = client.post(
+        reverse("admin:payments_refund_changelist"), {"action": "retry", "_selected_action": [refund.pk]}, follow=True
+    )
+
+    assert "1 failed refund(s) sent again." in response.content.decode()
+    refund.refresh_from_db()
+    payment.refresh_from_db()
+    order.refresh_from_db()
+    assert refund.status == RefundStatus.SUCCEEDED
+    assert refund.provider_reference.startswith("re_test_")
+    assert (payment.status, payment.refunded_amount) == (PaymentStatus.REFUNDED, payment.amount)
+    assert order.payment_status == PaymentStatus.REFUNDED
+    assert len(fake_stripe.requests_to("/v1/refunds")) == 4  # three refused attempts, then the one sent again

@@ -4,10 +4,9 @@ import pytest
 from django.urls import reverse
 
 from accounts.tests.factories import UserFactory
-from orders.services import order_cancel
 from orders.tests.factories import customer_with_address, fund_wallet, place_order
+from orders.workflows import order_cancel, payment_succeeded
 from payments.models import Payment, PaymentMethod, PaymentPurpose, PaymentStatus, WalletEntry, WalletEntryKind
-from payments.outcomes import payment_succeeded
 from payments.selectors import wallet_balance
 from payments.services import InsufficientWalletBalance, refund_complete, wallet_debit
 
@@ -96,31 +95,3 @@ def test_the_demo_gateway_is_off_when_disabled(client, settings):
     client.force_login(payment.user)
 
     assert client.get(reverse("payments:demo_checkout", args=[payment.idempotency_key])).status_code == 404
-
-
-def test_staff_send_failed_refunds_again(client, settings, django_capture_on_commit_callbacks):
-    from django.contrib.auth.models import Group
-
-    from accounts.models import STAFF_GROUP
-    from payments.models import Refund, RefundStatus
-    from payments.outcomes import payment_succeeded
-
-    order = place_order(method=PaymentMethod.CARD)
-    payment = order.payments.get()
-    payment.provider = "demo"
-    payment.save()
-    payment_succeeded(payment_id=payment.pk, reference="demo_paid")
-    order_cancel(order=order, by=None, reason="test")  # its refund task is never run: on_commit not executed
-    refund = Refund.objects.get()
-    refund.status = RefundStatus.FAILED
-    refund.save()
-    staff = UserFactory(is_staff=True)
-    staff.groups.add(Group.objects.get(name=STAFF_GROUP))
-    client.force_login(staff)
-
-    client.post(reverse("admin:payments_refund_changelist"), {"action": "retry", "_selected_action": [refund.pk]})
-
-    refund.refresh_from_db()
-    payment.refresh_from_db()
-    assert refund.status == RefundStatus.SUCCEEDED
-    assert payment.status == PaymentStatus.REFUNDED

@@ -184,7 +184,8 @@ def test_two_subscription_generators_at_once_make_one_order_per_subscription(tmp
         subscriptions.append(subscribe(user=customer, product=product, payment_method=PaymentMethod.CASH))
     day = max(s.start_date for s in subscriptions)
     gate = tmp_path / "go"
-    env = shop_env(DATABASE_URL=database_url_for_tests())
+    # Slots that hold all 80 subscriptions: capacity is not what this test is about.
+    env = shop_env(DATABASE_URL=database_url_for_tests(), DELIVERY_SLOT_CAPACITY="1000")
     command = [sys.executable, "-c", GATE_SCRIPT, str(gate), "generate_subscription_orders", "--date", day.isoformat()]
     generators = [
         subprocess.Popen(

@@ -8,9 +8,11 @@ from subscriptions.services import first_changeable_date, subscription_create
 
 
 def milk(**fields):
-    return ProductFactory(
-        **{"name": "Cow Milk", "price": Decimal("32.00"), "stock": 100, "subscribable": True, **fields}
-    )
+    """Cow milk sold by subscription: 100 packets in stock, or with perishable=True each date's daily_supply."""
+    defaults = {"name": "Cow Milk", "price": Decimal("32.00"), "subscribable": True}
+    if not fields.get("perishable"):
+        defaults["stock"] = 100
+    return ProductFactory(**{**defaults, **fields})
 
 
 def subscribe(*, user=None, product=None, **terms) -> Subscription:

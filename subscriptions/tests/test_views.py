@@ -2,12 +2,14 @@ from datetime import timedelta
 from decimal import Decimal
 
 import pytest
+import time_machine
 from django.contrib.auth.models import Group
 from django.urls import reverse
 from django.utils import timezone
 
 from accounts.models import STAFF_GROUP
 from accounts.tests.factories import UserFactory
+from delivery.slots import DeliverySlot
 from orders.tests.factories import customer_with_address, delivery_zone, fund_wallet
 from subscriptions.models import QuantityChange, SkippedDate, Subscription, SubscriptionStatus, Vacation
 from subscriptions.services import first_changeable_date
@@ -150,11 +152,10 @@ def test_skip_unskip_and_change_a_day(client, customer):
 
 def test_a_change_after_the_cutoff_says_when_it_closed(client, customer):
     subscription = subscribe(user=customer, start_date=first_changeable_date("MORNING"))
-    today = subscription.start_date - timedelta(days=1)
-    subscription.start_date = today
-    subscription.save()
+    day = subscription.start_date
 
-    response = client.post(day_url(subscription, today), {"action": "skip"}, **HTMX)
+    with time_machine.travel(DeliverySlot(date=day, name="MORNING").cutoff + timedelta(minutes=5)):
+        response = client.post(day_url(subscription, day), {"action": "skip"}, **HTMX)
 
     assert response.status_code == 422
     assert "closed at 22:00" in response.content.decode()
