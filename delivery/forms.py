@@ -37,7 +37,6 @@ class SlotForm(forms.Form):
         return DeliverySlot(date=self.cleaned_data["date"], name=self.cleaned_data["slot"])
 
 
-
 class RiderMoveForm(forms.Form):
     """A rider's tap on a delivery: where it goes next, and what goes with that move."""
 
