@@ -33,7 +33,7 @@ TRANSITIONS = {
 
 CANCELLABLE = frozenset(status for status, moves in TRANSITIONS.items() if OrderStatus.CANCELLED in moves)
 
-# The one move outside TRANSITIONS, and only for order_close_undelivered: a delivery that failed on the road
+# The one move outside TRANSITIONS, and only for orders.workflows: a delivery that failed on the road
 # closes its order (DESIGN §4 lets a delivery fail in transit but gives the order no way out but DELIVERED).
 UNDELIVERED_MOVES = {OrderStatus.OUT_FOR_DELIVERY: {OrderStatus.CANCELLED}}
 
