@@ -5,7 +5,7 @@ from django.core.cache import caches
 from django.db.models import QuerySet
 from django.shortcuts import get_object_or_404
 
-from catalog.models import Category, DailySupply, Product, open_delivery_dates
+from catalog.models import Category, Product, left_for, open_delivery_dates
 
 
 def categories_for_shop(*, version: str) -> list[Category]:
@@ -22,7 +22,7 @@ def products_for_catalog(
     *, category: str = "", search: str = "", in_stock_only: bool = False, day: date | None = None
 ) -> QuerySet[Product]:
     """Active products for the shop's list, filtered as a customer asked, with what is left for day (by default
-    the next delivery date)."""
+    the most left for any date open for orders)."""
     products = Product.objects.filter(is_active=True).select_related("category").with_left(day)
     if category:
         products = products.filter(category__slug=category)
@@ -39,21 +39,11 @@ def product_for_shop(*, slug: str) -> Product:
 
 
 def stock_left_on(*, product_ids, days) -> dict[tuple[int, date], int]:
-    """What each product has left for each delivery date (two queries, whatever the numbers)."""
-    products = list(Product.objects.filter(pk__in=set(product_ids)).only("pk", "perishable", "daily_supply", "stock"))
-    supplies = {
-        (row.product_id, row.date): row.left
-        for row in DailySupply.objects.filter(
-            product_id__in=[p.pk for p in products if p.perishable], date__in=set(days)
-        )
-    }
-    return {
-        (product.pk, day): (
-            supplies.get((product.pk, day), product.daily_supply) if product.perishable else product.stock
-        )
-        for product in products
-        for day in set(days)
-    }
+    """What each product has left for each delivery date, in one query whatever the numbers."""
+    days = sorted(set(days))
+    figures = {f"left_{n}": left_for(day) for n, day in enumerate(days)}
+    rows = Product.objects.filter(pk__in=set(product_ids)).annotate(**figures).values("pk", *figures)
+    return {(row["pk"], day): max(row[f"left_{n}"], 0) for row in rows for n, day in enumerate(days)}
 
 
 @dataclass(frozen=True)

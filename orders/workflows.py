@@ -389,14 +389,12 @@ def refund_record_external(*, payment: Payment, amount: Decimal, reference: str)
 # Cancelling
 
 
-def _may_cancel(order: Order, by: User | None, reason: str, now) -> None:
+def _may_cancel(order: Order, by: User | None, now) -> None:
     if not order.can_be_cancelled:
         raise OrderError(
             f"Order {order.number} is {order.get_status_display().lower()} and can no longer be cancelled."
         )
     if _is_shop(by):
-        if by is not None and not reason.strip():
-            raise OrderError("Say why the order is cancelled.")
         return
     if by.pk != order.user_id:
         raise NotAllowed("Only the customer who placed an order, or the shop, can cancel it.")
@@ -411,7 +409,7 @@ def _may_cancel(order: Order, by: User | None, reason: str, now) -> None:
 def cancel_refusal(*, order: Order, by: User | None, now=None) -> str:
     """Why `by` could not cancel this order now, or "" when they can: what the order page offers."""
     try:
-        _may_cancel(order, by, "Asked from the order page", now or timezone.now())
+        _may_cancel(order, by, now or timezone.now())
     except OrderError as error:
         return str(error)
     return ""
@@ -462,7 +460,9 @@ def order_cancel(*, order: Order, by: User | None, reason: str, now=None) -> Ord
     with transaction.atomic():
         locks = Locks()
         locked = locks.order(order.pk)
-        _may_cancel(locked, by, reason, now)
+        _may_cancel(locked, by, now)
+        if by is not None and by.is_staff and not reason.strip():
+            raise OrderError("Say why the order is cancelled.")
         _cancel_locked(locks, locked, by=by, reason=reason)
     order.refresh_from_db()
     return order

@@ -7,6 +7,7 @@ from django.urls import reverse
 from accounts.tests.factories import AddressFactory, UserFactory
 from cart.models import CartItem
 from catalog.tests.factories import ProductFactory
+from delivery.slots import upcoming_slots
 from orders.models import Order, OrderStatus
 from orders.tests.factories import cart_with, customer_with_address, delivery_zone, fund_wallet, open_slot, place_order
 from payments.models import PaymentMethod, PaymentStatus
@@ -265,3 +266,18 @@ def test_order_list_and_detail_queries_do_not_grow(client, customer, django_asse
         client.get(reverse("orders:list"))
     with django_assert_max_num_queries(10):
         client.get(order.get_absolute_url())
+
+
+def test_checkout_names_what_a_slots_date_is_short_of_beside_that_slot(client, customer):
+    fresh = ProductFactory(name="Fresh Milk", perishable=True, daily_supply=3)
+    first = open_slot()
+    place_order(lines=[(fresh, 2)], slot=first)  # 1 left for the first date, 3 for every later one
+    cart_with(customer, (fresh, 2))
+
+    page = client.get(reverse("orders:checkout")).content.decode()
+
+    first_label = f"{first.label} (Fresh Milk: only 1 left)"
+    assert first_label in page
+    later = next(slot for slot in upcoming_slots() if slot.date > first.date)
+    assert f"{later.label} (" not in page
+    assert later.label in page
