@@ -4,6 +4,7 @@ from decimal import Decimal
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.core.files.storage import storages
 from django.db import models
 from django.db.models import Q
 from django.urls import reverse
@@ -25,12 +26,25 @@ def parse_pincodes(text: str) -> list[str]:
     return sorted(set(pincodes))
 
 
+class ProofPolicy(models.TextChoices):
+    ALWAYS = "ALWAYS", "Always"
+    CASH = "CASH", "Cash on delivery only"
+    NEVER = "NEVER", "Never"
+
+
 class DeliveryZone(models.Model):
     """A service area: the PIN codes the shop delivers to, and the riders who deliver there."""
 
     name = models.CharField(max_length=80, unique=True)
     pincodes = models.TextField(help_text="PIN codes served, separated by spaces, commas or new lines.")
     is_active = models.BooleanField("active", default=True)
+    proof_policy = models.CharField(
+        "delivery code",
+        max_length=10,
+        choices=ProofPolicy.choices,
+        default=ProofPolicy.CASH,
+        help_text="When the rider must enter the customer's delivery code to mark an order delivered.",
+    )
     riders = models.ManyToManyField(
         settings.AUTH_USER_MODEL,
         blank=True,
@@ -127,6 +141,19 @@ def new_tracking_token() -> str:
     return secrets.token_urlsafe(24)
 
 
+PROOF_CODE_DIGITS = 4
+
+
+def new_proof_code() -> str:
+    """The short code the customer tells the rider at the door."""
+    return f"{secrets.randbelow(10**PROOF_CODE_DIGITS):0{PROOF_CODE_DIGITS}d}"
+
+
+def proof_storage():
+    """The private folder for doorstep photos (settings.STORAGES["proofs"]): never served as media."""
+    return storages["proofs"]
+
+
 class Delivery(models.Model):
     """Taking one confirmed order to the customer's door: who rides it, how far it got, what was collected."""
 
@@ -149,6 +176,10 @@ class Delivery(models.Model):
     failure_reason = models.CharField(max_length=30, choices=FailureReason.choices, blank=True)
     failure_note = models.CharField(max_length=255, blank=True)
     cash_collected = models.DecimalField(max_digits=10, decimal_places=2, default=Decimal("0.00"))
+    proof_code = models.CharField("delivery code", max_length=8, default=new_proof_code, editable=False)
+    proof_attempts = models.PositiveSmallIntegerField(default=0, help_text="Wrong delivery codes entered so far.")
+    left_at_door = models.BooleanField(default=False, help_text="Delivered without the code: left at the door.")
+    door_photo = models.FileField(upload_to="door-photos/%Y/%m/", blank=True, storage=proof_storage)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -242,3 +273,92 @@ class DeliveryStatusHistory(models.Model):
     @property
     def customer_label(self) -> str:
         return CUSTOMER_LABELS[self.to_status]
+
+
+class RouteStop(models.Model):
+    """Where a household comes in its zone's round. Staff set the order once; it lasts from day to day."""
+
+    zone = models.ForeignKey(DeliveryZone, on_delete=models.CASCADE, related_name="stops")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="route_stops")
+    position = models.PositiveIntegerField()
+    area = models.CharField(max_length=100, blank=True)
+    pincode = models.CharField("PIN code", max_length=6, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["zone", "position"]
+        constraints = [
+            models.UniqueConstraint(fields=["zone", "user"], name="one_route_stop_per_household_and_zone"),
+            models.UniqueConstraint(fields=["zone", "position"], name="one_route_stop_per_position"),
+        ]
+
+    def __str__(self):
+        return f"{self.zone}: stop {self.position}"
+
+
+class RiderUpdateOutcome(models.TextChoices):
+    APPLIED = "APPLIED", "Applied"
+    REFUSED = "REFUSED", "Refused"
+
+
+class RiderUpdate(models.Model):
+    """One update made on a rider's phone, under the key the phone gave it: applied once, however often it arrives."""
+
+    key = models.UUIDField(unique=True)
+    rider = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="rider_updates")
+    delivery = models.ForeignKey(Delivery, null=True, on_delete=models.SET_NULL, related_name="rider_updates")
+    payload = models.JSONField(default=dict)
+    outcome = models.CharField(max_length=10, choices=RiderUpdateOutcome.choices)
+    message = models.CharField(max_length=255, blank=True)
+    made_at = models.DateTimeField(null=True, blank=True, help_text="When the rider made it, by the phone's clock.")
+    received_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["received_at", "pk"]
+        indexes = [models.Index(fields=["rider", "received_at"])]
+
+    def __str__(self):
+        return f"{self.key}: {self.get_outcome_display()}"
+
+
+class RiderRound(models.Model):
+    """A rider's day on the road, closed once the cash they handed over has been counted by staff.
+
+    A difference between the cash collected and the cash handed over is a variance: it needs a note, and a staff
+    member's acknowledgement before the round can close.
+    """
+
+    rider = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="rounds")
+    date = models.DateField()
+    cash_collected = models.DecimalField(max_digits=10, decimal_places=2, default=Decimal("0.00"))
+    cash_handed_over = models.DecimalField(max_digits=10, decimal_places=2, null=True, blank=True)
+    variance = models.DecimalField(max_digits=10, decimal_places=2, default=Decimal("0.00"))
+    variance_note = models.CharField(max_length=255, blank=True)
+    counted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    counted_at = models.DateTimeField(null=True, blank=True)
+    variance_acknowledged_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    variance_acknowledged_at = models.DateTimeField(null=True, blank=True)
+    closed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    closed_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["-date", "rider"]
+        constraints = [
+            models.UniqueConstraint(fields=["rider", "date"], name="one_round_per_rider_and_day"),
+            models.CheckConstraint(condition=Q(cash_handed_over__gte=0), name="round_cash_handed_over_not_negative"),
+        ]
+
+    def __str__(self):
+        return f"{self.rider} on {self.date}"
+
+    @property
+    def is_closed(self) -> bool:
+        return self.closed_at is not None

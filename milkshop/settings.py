@@ -279,9 +279,12 @@ REPORTS_ROOT = Path(env_str("REPORTS_ROOT", str(BASE_DIR / "reports")))
 REPORTS_S3_BUCKET = env_str("REPORTS_S3_BUCKET")
 # Invoices carry names and addresses: a private folder, outside MEDIA_ROOT, served only through the invoice view.
 INVOICES_ROOT = Path(env_str("INVOICES_ROOT", str(BASE_DIR / "invoices")))
+# Riders' photos of orders left at the door: private like invoices, never served as media.
+PROOFS_ROOT = Path(env_str("PROOFS_ROOT", str(BASE_DIR / "proofs")))
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "invoices": {"BACKEND": "django.core.files.storage.FileSystemStorage", "OPTIONS": {"location": INVOICES_ROOT}},
+    "proofs": {"BACKEND": "django.core.files.storage.FileSystemStorage", "OPTIONS": {"location": PROOFS_ROOT}},
     "reports": {
         "BACKEND": "storages.backends.s3.S3Storage",
         "OPTIONS": {
@@ -413,4 +416,8 @@ if TESTING:
     STORAGES["invoices"] = {
         "BACKEND": "django.core.files.storage.FileSystemStorage",
         "OPTIONS": {"location": BASE_DIR / "test-invoices"},
+    }
+    STORAGES["proofs"] = {
+        "BACKEND": "django.core.files.storage.FileSystemStorage",
+        "OPTIONS": {"location": BASE_DIR / "test-proofs"},
     }
