@@ -12,6 +12,7 @@ STAFF_MANAGED_APPS = (
     "payments",
     "subscriptions",
     "delivery",
+    "containers",
     "notifications",
     "analytics",
 )

@@ -7,6 +7,8 @@ Definitions (shown on the page too):
 - Subscriptions are counted as they stood at the end of the range (from their status history); churn is the share
   of subscriptions live (active or paused) at the start of the range that were cancelled by its end.
 - Deliveries count by their delivery date; the success rate is delivered ÷ (delivered + failed).
+- Cash handovers count by the round's day: what staff counted against what the deliveries collected (variance =
+  handed over − collected), and the cash collected on days not counted yet.
 - New customers are accounts opened in the range, other than staff and riders.
 """
 
@@ -14,13 +16,14 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 
-from django.db.models import Count, F, Max, OuterRef, Q, Subquery, Sum
+from django.db.models import Count, Exists, F, Max, OuterRef, Q, Subquery, Sum
 from django.db.models.functions import Coalesce, TruncDate
 from django.utils import timezone
 
 from accounts.models import RIDERS_GROUP, User
 from analytics.models import AnalyticsEvent, EventType
-from delivery.models import ACTIVE_STATUSES, Delivery, DeliveryStatus, FailureReason
+from containers.models import OrderDeposit
+from delivery.models import ACTIVE_STATUSES, Delivery, DeliveryStatus, FailureReason, RiderRound
 from milkshop.money import to_money
 from orders.models import Order, OrderLine, OrderStatus
 from subscriptions.models import Subscription, SubscriptionStatus, SubscriptionStatusHistory
@@ -101,17 +104,25 @@ def _every_day(start: date, end: date):
     return (start + timedelta(days=offset) for offset in range((end - start).days + 1))
 
 
+def _deposit_of_order():
+    deposits = (
+        OrderDeposit.objects.filter(order=OuterRef("pk")).order_by().values("order").annotate(total=Sum("amount"))
+    )
+    return Coalesce(Subquery(deposits.values("total")[:1]), Decimal("0.00"))
+
+
 def orders_per_day(start: date, end: date) -> Table:
     since, until = _bounds(start, end)
     per_day = {
         row["day"]: row
         for row in Order.objects.filter(created_at__gte=since, created_at__lt=until)
-        .annotate(day=TruncDate("created_at", tzinfo=timezone.get_current_timezone()))
+        .annotate(day=TruncDate("created_at", tzinfo=timezone.get_current_timezone()), deposit=_deposit_of_order())
         .values("day")
         .annotate(
             orders=Count("pk"),
             booked=Count("pk", filter=Q(status__in=BOOKED)),
-            revenue=Sum("total_amount", filter=Q(status__in=BOOKED), default=Decimal("0.00")),
+            # Container deposits are part of what customers pay but not sales: they go back with the empties.
+            revenue=Sum(F("total_amount") - F("deposit"), filter=Q(status__in=BOOKED), default=Decimal("0.00")),
         )
     }
     empty = {"orders": 0, "booked": 0, "revenue": Decimal("0.00")}
@@ -262,6 +273,100 @@ def delivery_failures(start: date, end: date) -> Table:
     )
 
 
+def cash_handovers(start: date, end: date) -> Table:
+    """Per rider: the rounds counted in the range, against the cash their deliveries collected, and the cash
+    collected on days nobody has counted yet."""
+    counted_round = RiderRound.objects.filter(
+        rider=OuterRef("rider"), date=OuterRef("delivery_date"), counted_at__isnull=False
+    )
+    uncounted = dict(
+        Delivery.objects.filter(delivery_date__gte=start, delivery_date__lte=end, status=DeliveryStatus.DELIVERED)
+        .filter(cash_collected__gt=0, rider__isnull=False)
+        .annotate(counted=Exists(counted_round))
+        .filter(counted=False)
+        .values_list("rider")
+        .annotate(cash=Sum("cash_collected"))
+        .values_list("rider", "cash")
+    )
+    counted = {
+        row["rider"]: row
+        for row in RiderRound.objects.filter(date__gte=start, date__lte=end, counted_at__isnull=False)
+        .values("rider")
+        .annotate(
+            rounds=Count("pk"),
+            collected=Sum("cash_collected"),
+            handed_over=Sum("cash_handed_over"),
+            total_variance=Sum("variance"),
+            variances=Count("pk", filter=~Q(variance=0)),
+        )
+        .order_by()
+    }
+    for row in counted.values():
+        row["variance"] = row.pop("total_variance")
+    names = dict(User.objects.filter(pk__in=set(uncounted) | set(counted)).values_list("pk", "name"))
+    zero = Decimal("0.00")
+    empty = {"rounds": 0, "collected": zero, "handed_over": zero, "variance": zero, "variances": 0}
+    rows = [
+        {
+            "rider": names[rider],
+            **{key: counted.get(rider, empty)[key] for key in empty},
+            "not_counted": uncounted.get(rider, zero),
+        }
+        for rider in sorted(names, key=lambda pk: (names[pk], pk))
+    ]
+    return Table(
+        key="cash-handovers",
+        title="Cash handovers",
+        columns=[
+            Column("rider", "Rider", "text"),
+            Column("rounds", "Rounds counted"),
+            Column("collected", "Collected", "money"),
+            Column("handed_over", "Handed over", "money"),
+            Column("variance", "Variance", "money"),
+            Column("variances", "Rounds with a variance"),
+            Column("not_counted", "Collected, not counted yet", "money"),
+        ],
+        rows=rows,
+    )
+
+
+def cash_variances(start: date, end: date) -> Table:
+    """Every counted round of the range whose cash handed over differed from the cash collected."""
+    rounds = (
+        RiderRound.objects.filter(date__gte=start, date__lte=end, counted_at__isnull=False)
+        .exclude(variance=0)
+        .select_related("rider", "variance_acknowledged_by")
+        .order_by("date", "rider__name", "pk")
+    )
+    return Table(
+        key="cash-variances",
+        title="Cash variances",
+        columns=[
+            Column("day", "Day", "date"),
+            Column("rider", "Rider", "text"),
+            Column("collected", "Collected", "money"),
+            Column("handed_over", "Handed over", "money"),
+            Column("variance", "Variance", "money"),
+            Column("note", "Note", "text"),
+            Column("acknowledged_by", "Acknowledged by", "text"),
+            Column("closed", "Round closed", "text"),
+        ],
+        rows=[
+            {
+                "day": found.date,
+                "rider": found.rider.name,
+                "collected": found.cash_collected,
+                "handed_over": found.cash_handed_over,
+                "variance": found.variance,
+                "note": found.variance_note,
+                "acknowledged_by": found.variance_acknowledged_by.name if found.is_acknowledged else "Not yet",
+                "closed": "Yes" if found.is_closed else "No",
+            }
+            for found in rounds
+        ],
+    )
+
+
 def new_customers(start: date, end: date) -> Table:
     since, until = _bounds(start, end)
     per_day = dict(
@@ -303,6 +408,8 @@ SECTIONS = [
     subscriptions,
     deliveries,
     delivery_failures,
+    cash_handovers,
+    cash_variances,
     new_customers,
     events,
 ]

@@ -46,7 +46,7 @@ class ProductAdminForm(forms.ModelForm):
     class Meta:
         model = Product
         fields = ["name", "slug", "category", "unit", "price", "perishable", "daily_supply", "is_active"]
-        fields += ["subscribable", "description", "image"]
+        fields += ["subscribable", "container", "description", "image"]
 
 
 @admin.register(Product)
@@ -64,18 +64,18 @@ class ProductAdmin(admin.ModelAdmin):
     ]
     list_display_links = ["thumbnail", "name"]
     list_editable = ["price", "is_active"]
-    list_filter = ["category", "is_active", "perishable", StockFilter, "subscribable"]
+    list_filter = ["category", "is_active", "perishable", StockFilter, "subscribable", "container"]
     list_select_related = ["category"]
     search_fields = ["name", "slug", "description"]
     prepopulated_fields = {"slug": ["name", "unit"]}
     readonly_fields = ["stock", "image_preview", "created_at", "updated_at"]
     fieldsets = [
-        (None, {"fields": ["name", "slug", "category", "unit", "price", "is_active", "subscribable"]}),
+        (None, {"fields": ["name", "slug", "category", "unit", "price", "is_active", "subscribable", "container"]}),
         ("Stock", {"fields": ["perishable", "daily_supply", "stock"]}),
         (None, {"fields": ["description", "image", "image_preview", "created_at", "updated_at"]}),
     ]
     add_fieldsets = [
-        (None, {"fields": ["name", "slug", "category", "unit", "price", "is_active", "subscribable"]}),
+        (None, {"fields": ["name", "slug", "category", "unit", "price", "is_active", "subscribable", "container"]}),
         ("Stock", {"fields": ["perishable", "daily_supply", "opening_stock"]}),
         (None, {"fields": ["description", "image"]}),
     ]

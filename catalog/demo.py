@@ -9,6 +9,7 @@ from PIL import Image, ImageDraw, ImageFont
 
 from catalog.models import Category, MovementKind, Product
 from catalog.stock import stock_record
+from containers.models import ContainerType
 
 # Sold from each morning's supply rather than a running stock.
 PERISHABLE_CATEGORIES = {"Milk", "Curd & Yogurt", "Dairy Drinks"}
@@ -100,6 +101,9 @@ DEMO_PRODUCTS = [
     ("Khoa", "Cream & Khoa", "250 g", "120.00", 15, False, "Fresh mawa for pedas and halwa."),
 ]
 
+# Products delivered in a returnable container: slug → (container, its deposit).
+DEMO_CONTAINERS = {"a2-gir-cow-milk-1-l": ("Glass bottle 1 L", "30.00")}
+
 CATEGORY_COLOURS = {
     "Milk": ("#e8f1fb", "#1d4f91"),
     "Curd & Yogurt": ("#fdf6e3", "#8a5a00"),
@@ -176,4 +180,12 @@ def demo_catalog_ensure() -> int:
         if stock and not perishable:
             stock_record(product=product, kind=MovementKind.RECEIVED, qty=stock, note="Opening stock")
         added += 1
+    _demo_containers_ensure()
     return added
+
+
+def _demo_containers_ensure() -> None:
+    """The demo's glass-bottled milk comes in a returnable bottle with a deposit."""
+    for slug, (name, deposit) in DEMO_CONTAINERS.items():
+        container, _ = ContainerType.objects.get_or_create(name=name, defaults={"deposit": Decimal(deposit)})
+        Product.objects.filter(slug=slug, container__isnull=True).update(container=container)

@@ -86,6 +86,15 @@ class Product(models.Model):
     image = models.ImageField(upload_to="products/", blank=True)
     is_active = models.BooleanField("active", default=True, help_text="Inactive products are hidden from the shop.")
     subscribable = models.BooleanField(default=False, help_text="Can be ordered as a recurring subscription.")
+    container = models.ForeignKey(
+        "containers.ContainerType",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="products",
+        limit_choices_to={"is_active": True},
+        help_text="The returnable container each unit comes in (a glass bottle, a crate), with its deposit.",
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 

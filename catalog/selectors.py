@@ -35,7 +35,7 @@ def products_for_catalog(
 
 def product_for_shop(*, slug: str) -> Product:
     """A product page: inactive products still have one (shown as unavailable) so old links keep working."""
-    return get_object_or_404(Product.objects.select_related("category").with_left(), slug=slug)
+    return get_object_or_404(Product.objects.select_related("category", "container").with_left(), slug=slug)
 
 
 def stock_left_on(*, product_ids, days) -> dict[tuple[int, date], int]:

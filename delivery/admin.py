@@ -6,15 +6,18 @@ from django.urls import reverse
 from django.utils.html import format_html
 
 from accounts.models import RIDERS_GROUP, User
+from delivery import admin_rounds, admin_updates  # noqa: F401  (these admins register themselves)
+from delivery.admin_proofs import PROOF_FIELDS, DeliveryProofAdmin
+from delivery.admin_routes import ZoneRouteAdmin
 from delivery.models import Delivery, DeliveryStatus, DeliveryStatusHistory, DeliveryZone, FailureReason, SlotBooking
 from delivery.services import DeliveryError, delivery_assign, delivery_assign_least_loaded
 from orders.workflows import delivery_transition
 
 
 @admin.register(DeliveryZone)
-class DeliveryZoneAdmin(admin.ModelAdmin):
-    list_display = ["name", "is_active", "pincode_count", "rider_names"]
-    list_filter = ["is_active", ("riders", admin.RelatedOnlyFieldListFilter)]
+class DeliveryZoneAdmin(ZoneRouteAdmin, admin.ModelAdmin):
+    list_display = ["name", "is_active", "proof_policy", "pincode_count", "rider_names", "route_link"]
+    list_filter = ["is_active", "proof_policy", ("riders", admin.RelatedOnlyFieldListFilter)]
     search_fields = ["name", "pincodes", "riders__name"]
     filter_horizontal = ["riders"]
 
@@ -70,7 +73,7 @@ class DeliveryActionForm(ActionForm):
 
 
 @admin.register(Delivery)
-class DeliveryAdmin(admin.ModelAdmin):
+class DeliveryAdmin(DeliveryProofAdmin, admin.ModelAdmin):
     list_display = ["order", "delivery_date", "slot", "zone", "rider_or_unassigned", "status", "cash_collected"]
     list_filter = ["delivery_date", "slot", "zone", "rider", "status", "failure_reason"]
     search_fields = ["order__number", "order__recipient_name", "order__recipient_phone", "order__pincode"]
@@ -88,11 +91,13 @@ class DeliveryAdmin(admin.ModelAdmin):
         "mark_delivered",
         "mark_failed",
         "cancel",
+        "reset_code_tries",
     ]
     fieldsets = [
         (None, {"fields": ["order", "user", "status", "rider", "tracking_link"]}),
         ("When and where", {"fields": ["delivery_date", "slot", "zone"]}),
         ("Outcome", {"fields": ["cash_collected", "failure_reason", "failure_note", "created_at", "updated_at"]}),
+        ("Proof of delivery", {"fields": PROOF_FIELDS}),
     ]
     readonly_fields = [
         "order",
@@ -108,6 +113,7 @@ class DeliveryAdmin(admin.ModelAdmin):
         "failure_note",
         "created_at",
         "updated_at",
+        *PROOF_FIELDS,
     ]
 
     def has_add_permission(self, request):

@@ -206,8 +206,9 @@ def demo_deliveries_ensure() -> int:
             continue
         rider = delivery.rider
         for step in TAPS[reached]:
-            cash = delivery.cash_due if step == DELIVERED else None
-            delivery = delivery_transition(delivery=delivery, to=step, by=rider, cash_collected=cash)
+            # At the door the customer pays what is due and tells the rider their delivery code.
+            door = {"cash_collected": delivery.cash_due, "proof_code": delivery.proof_code} if step == DELIVERED else {}
+            delivery = delivery_transition(delivery=delivery, to=step, by=rider, **door)
         if reached == DeliveryStatus.FAILED:
             delivery_transition(
                 delivery=delivery,

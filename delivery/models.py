@@ -14,6 +14,7 @@ from accounts.models import RIDERS_GROUP
 from accounts.validators import PINCODE
 from delivery.slots import DeliverySlot
 from milkshop.customer_versions import OwnedQuerySet
+from milkshop.money import format_money
 from payments.models import PaymentMethod, PaymentStatus
 
 
@@ -354,11 +355,64 @@ class RiderRound(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["rider", "date"], name="one_round_per_rider_and_day"),
             models.CheckConstraint(condition=Q(cash_handed_over__gte=0), name="round_cash_handed_over_not_negative"),
+            models.CheckConstraint(
+                condition=Q(cash_handed_over__isnull=True, counted_at__isnull=True)
+                | Q(cash_handed_over__isnull=False, counted_at__isnull=False),
+                name="round_counted_with_the_amount",
+            ),
+            models.CheckConstraint(condition=Q(variance=0) | ~Q(variance_note=""), name="round_variance_has_a_note"),
+            models.CheckConstraint(
+                condition=Q(closed_at__isnull=True) | Q(counted_at__isnull=False), name="round_closed_after_counting"
+            ),
         ]
 
     def __str__(self):
         return f"{self.rider} on {self.date}"
 
     @property
+    def is_counted(self) -> bool:
+        return self.counted_at is not None
+
+    @property
     def is_closed(self) -> bool:
         return self.closed_at is not None
+
+    @property
+    def is_acknowledged(self) -> bool:
+        return self.variance_acknowledged_at is not None
+
+    @property
+    def awaits_acknowledgement(self) -> bool:
+        return self.is_counted and bool(self.variance) and not self.is_acknowledged
+
+    @property
+    def variance_label(self) -> str:
+        return variance_label(self.variance)
+
+
+def variance_label(variance: Decimal) -> str:
+    """-20 → "₹20.00 short", 5 → "₹5.00 over", 0 → "none"."""
+    if not variance:
+        return "none"
+    return f"{format_money(abs(variance))} {'short' if variance < 0 else 'over'}"
+
+
+class RiderRoundCount(models.Model):
+    """One count of the cash a rider handed over; the round keeps the latest, these keep every count made."""
+
+    round = models.ForeignKey(RiderRound, on_delete=models.CASCADE, related_name="counts")
+    cash_collected = models.DecimalField(max_digits=10, decimal_places=2)
+    cash_handed_over = models.DecimalField(max_digits=10, decimal_places=2)
+    variance = models.DecimalField(max_digits=10, decimal_places=2)
+    note = models.CharField(max_length=255, blank=True)
+    counted_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    counted_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["counted_at", "pk"]
+        constraints = [
+            models.CheckConstraint(condition=Q(cash_handed_over__gte=0), name="round_count_not_negative"),
+        ]
+
+    def __str__(self):
+        return f"{self.round}: {format_money(self.cash_handed_over)} counted"

@@ -5,11 +5,12 @@ from decimal import Decimal
 from itertools import groupby
 
 from django.conf import settings
-from django.db.models import F, QuerySet
+from django.db.models import Exists, F, OuterRef, QuerySet, Subquery
 from django.shortcuts import get_object_or_404
 
 from accounts.models import User
-from delivery.models import Delivery, DeliveryStatus, DeliveryStatusHistory, DeliveryZone, SlotBooking
+from containers.selectors import containers_at_stops
+from delivery.models import Delivery, DeliveryStatus, DeliveryStatusHistory, DeliveryZone, RouteStop, SlotBooking
 from delivery.slots import DeliverySlot, slot_names, upcoming_slots
 
 
@@ -40,12 +41,28 @@ def open_slot_options(now=None) -> list[SlotOption]:
 
 # Deliveries
 
-# A rider's route: zone, then area, PIN code and street address, so neighbours come one after another.
-ROUTE_ORDER = ("zone__name", "order__area", "order__pincode", "order__address_line1", "pk")
+# A rider's route: zone, then the household's stop in the zone's route (delivery.routes); households without one
+# after those with one, by area, PIN code and street address, so neighbours come one after another.
+ROUTE_ORDER = (
+    "zone__name",
+    F("route_position").asc(nulls_last=True),
+    "order__area",
+    "order__pincode",
+    "order__address_line1",
+    "pk",
+)
+
+
+def _in_route_order(deliveries: QuerySet[Delivery], *first) -> QuerySet[Delivery]:
+    """Ordered by first, then ROUTE_ORDER; each delivery's route_position is its household's stop in the route."""
+    stop = RouteStop.objects.filter(zone=OuterRef("zone"), user=OuterRef("user")).values("position")[:1]
+    return deliveries.annotate(route_position=Subquery(stop)).order_by(*first, *ROUTE_ORDER)
 
 
 def _with_details(deliveries: QuerySet[Delivery]) -> QuerySet[Delivery]:
-    return deliveries.select_related("order", "zone", "rider").prefetch_related("order__lines")
+    """With the order, its lines, and the containers at the door (containers.selectors.containers_at_stops)."""
+    details = deliveries.select_related("order", "zone", "rider").prefetch_related("order__lines")
+    return details.annotate(**containers_at_stops())
 
 
 def _slot_sort_key(name: str) -> tuple[int, str]:
@@ -115,7 +132,7 @@ class RiderDay:
 
 def rider_day(*, rider: User, day: date) -> RiderDay:
     """A rider's deliveries for a day, by slot and in route order, with their progress (two queries)."""
-    deliveries = list(_with_details(Delivery.objects.filter(rider=rider, delivery_date=day)).order_by(*ROUTE_ORDER))
+    deliveries = list(_in_route_order(_with_details(Delivery.objects.filter(rider=rider, delivery_date=day))))
     return RiderDay(day=day, runs=_runs(day, deliveries), progress=Progress.of(deliveries))
 
 
@@ -161,9 +178,15 @@ def manifest_for_slot(*, slot: DeliverySlot) -> Manifest:
     was packed all the same.
     """
     deliveries = list(
-        _with_details(
-            Delivery.objects.filter(delivery_date=slot.date, slot=slot.name).exclude(status=DeliveryStatus.CANCELLED)
-        ).order_by(F("rider__name").asc(nulls_first=True), "rider_id", *ROUTE_ORDER)
+        _in_route_order(
+            _with_details(
+                Delivery.objects.filter(delivery_date=slot.date, slot=slot.name).exclude(
+                    status=DeliveryStatus.CANCELLED
+                )
+            ),
+            F("rider__name").asc(nulls_first=True),
+            "rider_id",
+        )
     )
     packing: dict[tuple[str, str], list[int]] = {}
     for delivery in deliveries:
@@ -198,16 +221,40 @@ def delivery_for_tracking(*, token: str) -> Delivery:
 
 def delivery_for_customer(*, user: User, number: str) -> Delivery:
     """The delivery of one of the customer's own orders; anyone else's is a 404."""
-    deliveries = Delivery.objects.select_related("order", "rider").prefetch_related("history")
+    deliveries = Delivery.objects.select_related("order", "rider", "zone").prefetch_related("history")
     return _with_timeline(get_object_or_404(deliveries, order__number=number, order__user=user))
 
 
 def delivery_for_order_page(*, order) -> Delivery | None:
     """The order's delivery with its timeline, in one query (every delivery has a history row from its creation)."""
-    history = list(DeliveryStatusHistory.objects.filter(delivery__order_id=order.pk).select_related("delivery__rider"))
+    history = list(
+        DeliveryStatusHistory.objects.filter(delivery__order_id=order.pk).select_related(
+            "delivery__rider", "delivery__zone"
+        )
+    )
     if not history:
         return None
     delivery = history[0].delivery
     delivery.order = order
     delivery.timeline = [entry for entry in history if entry.is_status_change]
     return delivery
+
+
+# Routes
+
+
+@dataclass(frozen=True)
+class ZoneRoute:
+    """A zone's route as staff reorder it: its stops in order, and how many households with deliveries have none."""
+
+    zone: DeliveryZone
+    stops: list[RouteStop]
+    households_without_stop: int
+
+
+def route_for_zone(*, zone: DeliveryZone) -> ZoneRoute:
+    """The zone's stops in order with their households (two queries)."""
+    stops = list(RouteStop.objects.filter(zone=zone).select_related("user").order_by("position"))
+    has_stop = RouteStop.objects.filter(zone=zone, user=OuterRef("user"))
+    without = Delivery.objects.filter(zone=zone).exclude(Exists(has_stop)).values("user").distinct().count()
+    return ZoneRoute(zone=zone, stops=stops, households_without_stop=without)

@@ -21,8 +21,10 @@ from delivery.models import (
     DeliveryStatusHistory,
     DeliveryZone,
     FailureReason,
+    RiderRound,
     SlotBooking,
 )
+from delivery.routes import route_stops_ensure
 from delivery.signals import delivery_updated
 from delivery.slots import DeliverySlot
 from milkshop.money import format_money
@@ -36,14 +38,17 @@ class DeliveryError(Exception):
 
 
 def _riders_by_load(*, zone_id: int | None, delivery_date, slot: str) -> list[User]:
-    """The zone's active riders, least busy first (deliveries not cancelled in that slot); ties go to the first added."""
+    """The zone's active riders whose round of that day is not closed, least busy first (deliveries not cancelled in
+    that slot); ties go to the first added."""
     if zone_id is None:
         return []
     busy = Q(assigned_deliveries__delivery_date=delivery_date, assigned_deliveries__slot=slot) & ~Q(
         assigned_deliveries__status=DeliveryStatus.CANCELLED
     )
+    closed = RiderRound.objects.filter(date=delivery_date, closed_at__isnull=False).values("rider_id")
     return list(
         User.objects.filter(delivery_zones=zone_id, is_active=True, groups__name=RIDERS_GROUP)
+        .exclude(pk__in=closed)
         .annotate(load=Count("assigned_deliveries", filter=busy, distinct=True))
         .order_by("load", "pk")
     )
@@ -82,9 +87,10 @@ def _assignment_note(rider: User | None) -> str:
 def deliveries_create_for_orders(*, orders: list, by: User | None = None) -> list[Delivery]:
     """Deliveries for confirmed orders that have none yet, each given to the least busy rider of its zone and slot.
 
-    Orders without a rider to take them get a delivery all the same, unassigned, for staff to assign.
-    Call inside the transaction that confirms the orders. Queries do not grow with the number of orders
-    (one per zone and slot among them); a second call for the same orders creates nothing.
+    Orders without a rider to take them get a delivery all the same, unassigned, for staff to assign; households
+    new to their zone's round get their stop in it (delivery.routes). Call inside the transaction that confirms
+    the orders. Queries do not grow with the number of orders (one per zone and slot among them); a second call
+    for the same orders creates nothing.
     """
     have = set(Delivery.objects.filter(order__in=orders).values_list("order_id", flat=True))
     todo = [order for order in orders if order.pk not in have]
@@ -115,6 +121,7 @@ def deliveries_create_for_orders(*, orders: list, by: User | None = None) -> lis
         )
         for delivery in deliveries
     )
+    route_stops_ensure(deliveries=deliveries)
     return deliveries
 
 
@@ -137,6 +144,12 @@ def delivery_assign(*, delivery: Delivery, rider: User | None, by: User | None =
             raise DeliveryError(
                 f"The delivery of order {locked.order.number} is {locked.get_status_display().lower()}; "
                 "only deliveries not yet picked up can change rider."
+            )
+        # The round's row is locked so that a round being closed either sees this delivery or refuses it.
+        round_of_day = RiderRound.objects.select_for_update().filter(rider=rider, date=locked.delivery_date)
+        if rider is not None and any(found.is_closed for found in round_of_day):
+            raise DeliveryError(
+                f"{rider.name}'s round on {locked.delivery_date:%a %d %b} is closed; give the delivery to another rider."
             )
         if locked.rider_id != (rider.pk if rider else None):
             locked.rider = rider

@@ -13,8 +13,8 @@ from django.utils import timezone
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 
-from delivery.forms import DayForm, RiderMoveForm, SlotForm
-from delivery.models import DeliveryStatus, FailureReason
+from delivery.forms import DayForm, PickupForm, RiderMoveForm, SlotForm
+from delivery.models import DeliveryStatus, FailureReason, RiderUpdateOutcome
 from delivery.receivers import NAV_SESSION_KEY
 from delivery.selectors import (
     Manifest,
@@ -25,6 +25,7 @@ from delivery.selectors import (
     rider_day,
 )
 from delivery.slots import DeliverySlot, slot_names
+from delivery.sync import NOT_YOURS, rider_pickup_apply, rider_update_apply, update_refusal
 from milkshop.money import format_money
 from orders.workflows import DeliveryError, deliveries_pick_up, delivery_transition
 
@@ -76,6 +77,8 @@ def rider(request: HttpRequest) -> HttpResponse:
 def _move_notice(delivery) -> str:
     if delivery.status == DeliveryStatus.DELIVERED and delivery.cash_collected:
         return f"Delivered. {format_money(delivery.cash_collected)} cash collected."
+    if delivery.status == DeliveryStatus.DELIVERED and delivery.left_at_door:
+        return "Left at the door." + (" Photo saved." if delivery.door_photo else "")
     return {
         DeliveryStatus.PICKED_UP: "Picked up.",
         DeliveryStatus.IN_TRANSIT: "On the way.",
@@ -87,19 +90,52 @@ def _move_notice(delivery) -> str:
 @rider_required
 @require_POST
 def rider_move(request: HttpRequest, delivery_id: int) -> HttpResponse:
-    """The rider's tap on one card: the next status, a failure, or the delivery with its cash."""
+    """The rider's tap on one card: the next status, a failure, or the delivery with its cash.
+
+    A tap with the key its page or phone made is applied once however often it arrives, and one queued offline
+    is judged against the delivery as it is when it arrives (delivery.sync)."""
+    form = RiderMoveForm(request.POST, request.FILES)
+    if form.is_valid() and form.update_key():
+        return _rider_move_once(request, delivery_id, form)
     delivery = delivery_for_rider(rider=request.user, delivery_id=delivery_id)
-    form = RiderMoveForm(request.POST)
     error = notice = ""
     if not form.is_valid():
         error = form.first_error()
     else:
         try:
-            delivery = delivery_transition(delivery=delivery, by=request.user, **form.cleaned_data)
+            delivery = delivery_transition(delivery=delivery, by=request.user, **form.changes())
             notice = _move_notice(delivery)
         except DeliveryError as refused:
             error = str(refused)
+    return _move_answer(request, delivery, error=error, notice=notice)
 
+
+def _rider_move_once(request: HttpRequest, delivery_id: int, form: RiderMoveForm) -> HttpResponse:
+    update = rider_update_apply(
+        rider=request.user,
+        delivery_id=delivery_id,
+        key=form.update_key(),
+        changes=form.changes(),
+        made_at=form.cleaned_data["made_at"],
+    )
+    if update_refusal(update) == NOT_YOURS:
+        return _not_yours(request, delivery_id, update.message)
+    delivery = delivery_for_rider(rider=request.user, delivery_id=delivery_id)
+    if update.outcome == RiderUpdateOutcome.REFUSED:
+        return _move_answer(request, delivery, error=update.message, notice="")
+    return _move_answer(request, delivery, error="", notice=_move_notice(delivery))
+
+
+def _not_yours(request: HttpRequest, delivery_id: int, message: str) -> HttpResponse:
+    """A queued tap on a delivery that is no longer the rider's: what happened, and no card (404 for htmx)."""
+    if not request.htmx:
+        messages.error(request, message)
+        return redirect("delivery:rider")
+    html = render_to_string("delivery/rider.html#gone-card", {"delivery_id": delivery_id, "message": message}, request)
+    return HttpResponse(html, status=404)
+
+
+def _move_answer(request: HttpRequest, delivery, *, error: str, notice: str) -> HttpResponse:
     if not request.htmx:
         if error:
             messages.error(request, error)
@@ -117,16 +153,24 @@ def rider_move(request: HttpRequest, delivery_id: int) -> HttpResponse:
 @rider_required
 @require_POST
 def rider_pickup(request: HttpRequest) -> HttpResponse:
-    """Loading the bike: every delivery of the rider's still waiting in a slot is picked up at once."""
-    slot = SlotForm(request.POST).delivery_slot()
+    """Loading the bike: every delivery of the rider's still waiting in a slot is picked up at once (once per
+    key, when the page or phone gave one)."""
+    form = PickupForm(request.POST)
+    slot = form.delivery_slot()
     if slot is None:
         messages.error(request, "Choose a day and a slot.")
         return redirect("delivery:rider")
-    picked = deliveries_pick_up(rider=request.user, delivery_date=slot.date, slot=slot.name)
-    notice = f"{picked} picked up for the {slot.window_label.lower()} run."
+    refused = False
+    if key := form.update_key():
+        update = rider_pickup_apply(rider=request.user, key=key, slot=slot, made_at=form.cleaned_data["made_at"])
+        notice, refused = update.message, update.outcome == RiderUpdateOutcome.REFUSED
+    else:
+        picked = deliveries_pick_up(rider=request.user, delivery_date=slot.date, slot=slot.name)
+        notice = f"{picked} picked up for the {slot.window_label.lower()} run."
     if request.htmx:
-        return render(request, "delivery/rider.html#board", _rider_context(request, slot.date, board_notice=notice))
-    messages.success(request, notice)
+        context = _rider_context(request, slot.date, board_notice=notice)
+        return render(request, "delivery/rider.html#board", context, status=422 if refused else 200)
+    (messages.error if refused else messages.success)(request, notice)
     return redirect(_rider_url(slot.date))
 
 
@@ -215,6 +259,7 @@ def _manifest_csv(manifest: Manifest, sheet: str) -> HttpResponse:
         [
             "Rider",
             "Stop",
+            "Route stop",
             "Order",
             "Status",
             "Customer",
@@ -226,6 +271,8 @@ def _manifest_csv(manifest: Manifest, sheet: str) -> HttpResponse:
             "Instructions",
             "Items",
             "Cash to collect",
+            "Empties to collect",
+            "Empties collected",
         ]
     )
     for route in manifest.sheets:
@@ -235,6 +282,7 @@ def _manifest_csv(manifest: Manifest, sheet: str) -> HttpResponse:
             row = [
                 route.rider.name if route.rider else "Unassigned",
                 delivery.stop,
+                delivery.route_position or "",
                 order.number,
                 delivery.get_status_display(),
                 order.recipient_name,
@@ -246,6 +294,8 @@ def _manifest_csv(manifest: Manifest, sheet: str) -> HttpResponse:
                 order.instructions,
                 items,
                 delivery.cash_due,
+                delivery.empties_held if delivery.is_active else "",
+                delivery.empties_returned or "",
             ]
             writer.writerow([_csv_cell(cell) for cell in row])
     return response

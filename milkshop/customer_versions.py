@@ -1,10 +1,11 @@
 """One version token per customer for everything their own pages show, so cached copies know when they are stale.
 
-A customer's pages show their cart, orders, payments, refunds and deliveries, and their name in the header. Every
-write to a row of those models (OWNERS) renews the token of the customer the row belongs to: single rows through
-signals (connect_receivers, from MilkshopConfig.ready), bulk writes through OwnedQuerySet. Tokens live in the shared
-cache and lapse after LIFETIME seconds, which bounds how long a change made around the ORM can go unnoticed.
-Only while CACHE_PERSONAL_PAGES is on (see milkshop.page_cache): otherwise nothing reads them and they cost nothing.
+A customer's pages show their cart, orders, payments, refunds, deliveries, containers and deposits, and their name
+in the header. Every write to a row of those models (OWNERS) renews the token of the customer the row belongs to:
+single rows through signals (connect_receivers, from MilkshopConfig.ready), bulk writes through OwnedQuerySet.
+Tokens live in the shared cache and lapse after LIFETIME seconds, which bounds how long a change made around the
+ORM can go unnoticed. Only while CACHE_PERSONAL_PAGES is on (see milkshop.page_cache): otherwise nothing reads them
+and they cost nothing.
 """
 
 from collections.abc import Iterable
@@ -30,6 +31,10 @@ OWNERS = {
     "payments.Refund": "payment__user_id",
     "delivery.Delivery": "user_id",
     "delivery.DeliveryStatusHistory": "delivery__user_id",
+    "containers.ContainerBalance": "user_id",
+    "containers.ContainerMovement": "user_id",
+    "containers.OrderDeposit": "order__user_id",
+    "containers.DepositRelease": "user_id",
 }
 
 

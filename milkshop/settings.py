@@ -70,6 +70,7 @@ INSTALLED_APPS = [
     "delivery",
     "payments",
     "orders",
+    "containers",
     "subscriptions",
     "analytics",
     "notifications",
@@ -257,6 +258,9 @@ DELIVERY_SLOTS = {"MORNING": ("06:00", "08:00"), "EVENING": ("17:00", "19:00")}
 DELIVERY_SLOT_CAPACITY = int(env_str("DELIVERY_SLOT_CAPACITY", "60"))
 DELIVERY_CUTOFF = env_str("DELIVERY_CUTOFF", "22:00")
 DELIVERY_DAYS_AHEAD = 7
+# Proof of delivery: wrong delivery codes a rider may enter before the code locks, and the largest doorstep photo.
+DELIVERY_CODE_TRIES = int(env_str("DELIVERY_CODE_TRIES", "5"))
+DOOR_PHOTO_MAX_BYTES = int(env_str("DOOR_PHOTO_MAX_BYTES", str(5 * 1024 * 1024)))
 ORDERS_PAGE_SIZE = 10
 UNPAID_ORDER_TIMEOUT_MINUTES = int(env_str("UNPAID_ORDER_TIMEOUT_MINUTES", "30"))
 

@@ -20,6 +20,7 @@ from django.utils import timezone
 
 from accounts.models import User
 from delivery.models import CUSTOMER_LABELS, Delivery, DeliveryStatus
+from delivery.proofs import proof_code_for_customer
 from notifications.models import Channel, NotificationType
 from orders.models import Order, OrderStatus, OrderStatusHistory
 from payments.models import Payment, PaymentMethod, PaymentPurpose, PaymentStatus, Refund, WalletEntry
@@ -115,6 +116,9 @@ def _order(order_id: int) -> Order:
 @builds("ORDER_CONFIRMED")
 def order_confirmed(payload: dict) -> list[Message]:
     order = _order(payload["order_id"])
+    delivery = Delivery.objects.select_related("zone").filter(order=order).first()
+    if delivery is not None:
+        delivery.order = order
     return [
         Message(
             user=order.user,
@@ -126,6 +130,7 @@ def order_confirmed(payload: dict) -> list[Message]:
                 "lines": list(order.lines.all()),
                 "paid": order.payment_status == PaymentStatus.SUCCESS,
                 "cash": order.payment_method == PaymentMethod.CASH,
+                "delivery_code": proof_code_for_customer(delivery) if delivery else "",
             },
             url=order.get_absolute_url(),
         )
@@ -239,6 +244,7 @@ def payment_refunded(payload: dict) -> list[Message]:
 
 # Deliveries
 
+ON_THE_WAY = (DeliveryStatus.PICKED_UP, DeliveryStatus.IN_TRANSIT)  # messages that repeat the delivery code
 # Where a one-off order's delivery is worth a message, and on which channels. The last step, a failure, is told to
 # subscribers too; the routine steps of a daily milk delivery are not.
 DELIVERY_CHANNELS = {
@@ -252,7 +258,7 @@ DELIVERY_CHANNELS = {
 
 @builds("DELIVERY_UPDATED")
 def delivery_updated(payload: dict) -> list[Message]:
-    delivery = Delivery.objects.select_related("order__user").get(pk=payload["delivery_id"])
+    delivery = Delivery.objects.select_related("order__user", "zone").get(pk=payload["delivery_id"])
     status = payload["to_status"]
     order = delivery.order
     channels = DELIVERY_CHANNELS.get(status)
@@ -273,6 +279,7 @@ def delivery_updated(payload: dict) -> list[Message]:
                 "tracking_link": f"{settings.SITE_URL}{delivery.get_absolute_url()}",
                 "refunded_to_wallet": _wallet_refunds(order) if status == DeliveryStatus.FAILED else None,
                 "cash_order": order.payment_method == PaymentMethod.CASH,
+                "delivery_code": proof_code_for_customer(delivery) if status in ON_THE_WAY else "",
             },
             url=order.get_absolute_url(),
         )

@@ -11,6 +11,8 @@ from cart.models import CartItem
 from cart.selectors import cart_contents
 from cart.services import CartError, cart_add_item, cart_get_or_create
 from catalog.models import Product
+from containers.selectors import deposit_preview
+from delivery.proofs import proof_code_for_customer
 from delivery.slots import DeliverySlot
 from milkshop.apibase import COMMON_ERRORS, ApiError, CamelSchema, bearer, forbid_other_user, not_found
 from orders.models import Order
@@ -57,6 +59,7 @@ class TrackDeliveryOut(CamelSchema):
     status: str
     updated_at: datetime
     tracking_url: str | None = None
+    delivery_code: str | None = None  # the code to tell the rider, while they will ask for it
 
 
 class LineOut(CamelSchema):
@@ -68,6 +71,13 @@ class LineOut(CamelSchema):
     line_total: Decimal
 
 
+class DepositOut(CamelSchema):
+    container: str
+    qty: int
+    unit_deposit: Decimal
+    amount: Decimal
+
+
 class TrackOut(CamelSchema):
     order_id: str
     status: str
@@ -77,6 +87,7 @@ class TrackOut(CamelSchema):
     delivery_date: date
     delivery_slot: str
     lines: list[LineOut]
+    deposits: list[DepositOut] = Field(default=[], description="Returnable containers' deposits, part of the total")
     delivery: TrackDeliveryOut | None
     history: list[HistoryOut]
 
@@ -148,12 +159,14 @@ def order_create(request: HttpRequest, payload: OrderCreateIn):
         if payload.cart_items is not None:
             _fill_cart(cart, payload.cart_items)
         contents = cart_contents(cart)
-        if payload.total_amount is not None and payload.total_amount != contents.total_amount:
+        lines = [(line.product, line.qty) for line in contents.lines]
+        total = deposit_preview(user=request.user, lines=lines, day=slot.date).grand_total  # deposits included
+        if payload.total_amount is not None and payload.total_amount != total:
             raise ApiError(
                 409,
                 "total_mismatch",
-                f"The total is ₹{contents.total_amount}, not ₹{payload.total_amount}.",
-                totalAmount=str(contents.total_amount),
+                f"The total is ₹{total}, not ₹{payload.total_amount}.",
+                totalAmount=str(total),
             )
         try:
             order = order_place(
@@ -196,6 +209,10 @@ def track_out(order: Order, request: HttpRequest) -> dict:
             }
             for line in order.lines.all()
         ],
+        "deposits": [
+            {"container": d.container_name, "qty": d.qty, "unit_deposit": d.unit_deposit, "amount": d.amount}
+            for d in order.deposits.all()
+        ],
         "delivery": None
         if delivery is None
         else {
@@ -203,6 +220,7 @@ def track_out(order: Order, request: HttpRequest) -> dict:
             "status": delivery.status,
             "updated_at": delivery.updated_at,
             "tracking_url": request.build_absolute_uri(delivery.get_absolute_url()),
+            "delivery_code": proof_code_for_customer(delivery) or None,
         },
         "history": [
             {"from_status": h.from_status, "to_status": h.to_status, "note": h.note, "at": h.created_at}
@@ -215,7 +233,7 @@ def track_out(order: Order, request: HttpRequest) -> dict:
     "/order/track", response={200: TrackOut, **COMMON_ERRORS}, auth=bearer, by_alias=True, summary="Where is my order?"
 )
 def order_track(request: HttpRequest, query: Query[TrackQuery]):
-    orders = Order.objects.filter(number=query.order_id, user=request.user).select_related("delivery")
+    orders = Order.objects.filter(number=query.order_id, user=request.user).select_related("delivery__zone")
     order = orders.prefetch_related("lines", "history").first()
     if order is None:
         raise not_found("order")

@@ -1,6 +1,13 @@
 """The one way the order lifecycle locks rows, and the one order it locks them in.
 
-    cart → order → delivery → payments → stock (products by pk, then their supply rows) → slot → wallets
+    cart → order → delivery → payments → stock (products by pk, then their supply rows) → slot → containers
+    → wallets → route
+
+containers is the customers' container balances (containers.services): the deposit an order charges and the one a
+delivery gives back are worked out under them.
+
+route is the delivery zones' rows, which delivery.routes locks itself when new deliveries give households their
+place in a zone's route: deliveries are created after every other lock is held, and nothing is locked after them.
 
 Every function of orders.workflows takes its locks through one Locks, which refuses a lock that comes earlier in
 this order than one it already holds: two lifecycle changes then never wait for each other in a circle (a
@@ -13,13 +20,15 @@ from decimal import Decimal
 
 from cart.models import Cart
 from catalog.stock import Stock, stock_lock
+from containers.models import ContainerBalance
+from containers.services import container_balances_lock
 from delivery.models import Delivery, SlotBooking
 from delivery.slots import DeliverySlot
 from orders.models import Order
 from payments.models import Payment
 from payments.services import wallets_lock_balances
 
-ORDER = ("cart", "order", "delivery", "payments", "stock", "slot", "wallets")
+ORDER = ("cart", "order", "delivery", "payments", "stock", "slot", "containers", "wallets")
 
 
 class LockOrderError(RuntimeError):
@@ -66,6 +75,11 @@ class Locks:
         self._take("slot")
         SlotBooking.objects.get_or_create(date=slot.date, slot=slot.name)
         return SlotBooking.objects.select_for_update().get(date=slot.date, slot=slot.name)
+
+    def containers(self, *, pairs=(), user_ids=()) -> dict[tuple[int, int], ContainerBalance]:
+        """Lock the customers' container balances (a row made for each (customer, container type) pair first)."""
+        self._take("containers")
+        return container_balances_lock(pairs=pairs, user_ids=user_ids)
 
     def wallets(self, user_ids) -> dict[int, Decimal]:
         """Lock the customers' wallets and return their balances."""

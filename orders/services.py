@@ -77,9 +77,12 @@ def order_create(
     slot: DeliverySlot,
     method: str,
     lines: list[tuple[Product, int]],
+    deposit: Decimal = Decimal("0.00"),
 ) -> Order:
-    """The order's rows (order, lines at today's prices, its first history row), CREATED."""
-    total = sum((product.price * qty for product, qty in lines), Decimal("0.00"))
+    """The order's rows (order, lines at today's prices, its first history row), CREATED.
+
+    deposit is what the order charges for returnable containers (containers.services), part of its total."""
+    total = sum((product.price * qty for product, qty in lines), deposit)
     order = Order.objects.create(
         user=user,
         status=OrderStatus.CREATED,

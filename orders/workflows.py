@@ -2,12 +2,12 @@
 
 Pages, the API, the admin and tasks call these and only these for such changes; each rule that spans entities
 (who may do what, the cutoff, paid before confirmed, exact cash, stock and slot capacity) is checked here, once.
-The entity services (orders.services, delivery.services, payments.services, catalog.stock) write only their
-own rows and import none of each other.
+The entity services (orders.services, delivery.services, payments.services, catalog.stock, containers.services)
+write only their own rows and import none of each other.
 
 Locks are taken through orders.locks.Locks, always in this order:
 
-    cart → order → delivery → payments → stock (products, then their supply rows) → slot → wallets
+    cart → order → delivery → payments → stock (products, then their supply rows) → slot → containers → wallets → route
 
 Payment gateways are called after commit (a task), outside every lock.
 
@@ -38,8 +38,23 @@ from catalog.stock import (
     stock_take_many,
     stock_write_off,
 )
+from containers.models import ContainerMovement, ContainerType, DepositRelease, ReleaseKind
+from containers.services import (
+    ContainerError,
+    DepositBook,
+    DepositCharge,
+    container_movement_record,
+    containers_at_door,
+    containers_in,
+    deposit_book_for,
+    deposit_releases_record,
+    deposits_total,
+    order_containers,
+    order_deposits_create,
+)
 from delivery.models import TRANSITIONS as DELIVERY_TRANSITIONS
 from delivery.models import Delivery, DeliveryStatus, FailureReason, cash_due_for
+from delivery.proofs import delivery_left_at_door, door_photo_clean, proof_check
 from delivery.selectors import zone_for_pincode
 from delivery.services import (
     DeliveryError,
@@ -66,7 +81,15 @@ from orders.services import (
     orders_create_confirmed,
 )
 from orders.signals import order_placed
-from payments.models import ONLINE_METHODS, Payment, PaymentMethod, PaymentPurpose, PaymentStatus, Refund
+from payments.models import (
+    ONLINE_METHODS,
+    Payment,
+    PaymentMethod,
+    PaymentPurpose,
+    PaymentStatus,
+    Refund,
+    WalletEntryKind,
+)
 from payments.services import (
     InsufficientWalletBalance,
     PaymentError,
@@ -77,6 +100,7 @@ from payments.services import (
     refund_complete,
     refund_create,
     refund_send,
+    wallet_credit,
     wallet_pay,
     wallet_topup_credit,
     wallets_pay_many,
@@ -103,6 +127,16 @@ def _zone_for(address: Address):
     if zone is None:
         raise PlacementError(f"We don't deliver to {address.pincode} yet.")
     return zone
+
+
+def _deposits_due(locks: Locks, *, user_id: int, day: date, lines) -> list[DepositCharge]:
+    """The deposits for the returnable containers of an order about to be made, with the customer's balances
+    locked: none (and no query) when nothing in it comes in one."""
+    wanted = containers_in(lines=lines)
+    if not wanted:
+        return []
+    balances = locks.containers(pairs=[(user_id, type_id) for type_id in wanted])
+    return deposit_book_for(balances=balances, day=day).charges(user_id=user_id, wanted=wanted)
 
 
 def order_place(
@@ -140,7 +174,17 @@ def order_place(
             raise PlacementError(str(error)) from error
 
         lines = [(stocks[item.product_id].product, item.qty) for item in items]
-        order = order_create(user=user, address=address, zone=zone, slot=slot, method=method or "", lines=lines)
+        deposits = _deposits_due(locks, user_id=user.pk, day=slot.date, lines=lines)
+        order = order_create(
+            user=user,
+            address=address,
+            zone=zone,
+            slot=slot,
+            method=method or "",
+            lines=lines,
+            deposit=deposits_total(deposits),
+        )
+        order_deposits_create(deposits=[(order, deposits)])
         for item in items:
             stock_take(stock=stocks[item.product_id], qty=item.qty, order=order, note=f"Order {order.number}")
         price_changes = [
@@ -542,6 +586,20 @@ def _close_on_the_road(locks: Locks, order: Order, payments: list[Payment], *, b
     _settle_payments(order, payments, reason=f"Order {order.number} was not delivered", to_wallet=True)
 
 
+def _check_proof(delivery: Delivery, *, by: User | None, code: str, left_at_door: bool) -> None:
+    """The delivery code, in a small transaction of its own before the move's: a wrong code stays counted although
+    the move is refused. Inside a caller's transaction it lasts if the caller commits after catching the refusal (as
+    the rider's queued updates do, recording it)."""
+    with transaction.atomic():
+        locks = Locks()
+        order = locks.order(delivery.order_id)
+        locked = locks.delivery(order)
+        locked.order = order
+        refusal = proof_check(delivery=locked, by=by, code=code, left_at_door=left_at_door)
+    if refusal is not None:
+        raise refusal
+
+
 def delivery_transition(
     *,
     delivery: Delivery,
@@ -550,17 +608,28 @@ def delivery_transition(
     note: str = "",
     failure_reason: str = "",
     cash_collected: Decimal | None = None,
+    empties_collected: int | None = None,
+    proof_code: str = "",
+    left_at_door: bool = False,
+    door_photo=None,
 ) -> Delivery:
     """Move a delivery on, with what that does to its order, stock and money, in one transaction.
 
     - PICKED_UP: the order goes OUT_FOR_DELIVERY (PACKED first if it was only CONFIRMED).
-    - DELIVERED: the order goes DELIVERED; cash on delivery needs cash_collected, exactly the amount due.
+    - DELIVERED: the order goes DELIVERED; cash on delivery needs cash_collected, exactly the amount due. Where its
+      zone asks for it (delivery.proofs), the rider gives the customer's proof_code, or leaves the order at the door
+      (left_at_door, with an optional door_photo); a wrong code is counted even though the move is refused.
+      Returnable containers are handed over and empties_collected taken back (None: all the customer held), and
+      their deposit settled (containers.services).
     - FAILED (with a reason) or CANCELLED (the shop only): before pickup the order is cancelled, its stock goes
       back and its slot frees up; after pickup the goods are written off. Money paid goes back to the wallet.
     """
     if to not in DeliveryStatus.values:
         raise DeliveryError(f"There is no delivery status {to!r}.")
     note = note.strip()
+    photo = door_photo_clean(to=to, left_at_door=left_at_door, upload=door_photo)
+    if to == DeliveryStatus.DELIVERED:
+        _check_proof(delivery, by=by, code=proof_code, left_at_door=left_at_door)
     with transaction.atomic():
         locks = Locks()
         order = locks.order(delivery.order_id)
@@ -584,6 +653,7 @@ def delivery_transition(
             elif to == DeliveryStatus.DELIVERED and locked.rider_id:
                 _check_cash(order, cash_collected)
                 _hand_over(order, locked, payments, by=by)
+                _containers_at_door(locks, order, locked, empties_collected=empties_collected, by=by)
             elif to in (DeliveryStatus.FAILED, DeliveryStatus.CANCELLED):
                 outcome = _outcome_note(to, failure_reason, note)
                 if from_status == DeliveryStatus.ASSIGNED and order.status in CANCELLABLE:
@@ -601,7 +671,9 @@ def delivery_transition(
                 failure_reason=failure_reason,
                 cash_collected=cash_collected if to == DeliveryStatus.DELIVERED else None,
             )
-        except (OrderError, StockError, PaymentError) as error:
+            if left_at_door:
+                delivery_left_at_door(delivery=locked, photo=photo)
+        except (OrderError, StockError, PaymentError, ContainerError) as error:
             raise DeliveryError(str(error)) from error
     delivery.refresh_from_db()
     return delivery
@@ -629,6 +701,62 @@ def deliveries_pick_up(*, rider: User, delivery_date: date, slot: str) -> int:
             continue  # changed (cancelled, reassigned) since we looked
         picked += 1
     return picked
+
+
+# Containers
+
+
+def _deposits_back(locks: Locks, user: User, releases: list[DepositRelease]) -> None:
+    """Credit the deposits given back to the customer's wallet, and keep every release with its entry."""
+    if not releases:
+        return
+    locks.wallets([user.pk])
+    for release in releases:
+        if release.kind == ReleaseKind.REFUNDED and release.amount > 0:
+            release.wallet_entry = wallet_credit(
+                user=user,
+                amount=release.amount,
+                kind=WalletEntryKind.DEPOSIT_REFUND,
+                order=release.order,
+                note=release.note,
+            )
+    deposit_releases_record(releases=releases)
+
+
+def _containers_at_door(
+    locks: Locks, order: Order, delivery: Delivery, *, empties_collected: int | None, by: User | None
+) -> None:
+    """The order's full containers handed over, the empties taken back (the expected number, all the customer
+    held, unless the rider says otherwise) and the deposit settled: what is no longer needed back to the wallet."""
+    issued = order_containers(order=order)
+    balances = locks.containers(pairs=[(order.user_id, type_id) for type_id in issued], user_ids=[order.user_id])
+    releases = containers_at_door(
+        order=order,
+        delivery=delivery,
+        balances=balances,
+        issued=issued,
+        empties_collected=empties_collected,
+        by=by,
+    )
+    _deposits_back(locks, order.user, releases)
+
+
+def containers_record(
+    *, customer: User, container_type: ContainerType, kind: str, qty: int, by: User | None, note: str = ""
+) -> tuple[ContainerMovement, list[DepositRelease]]:
+    """Staff record a customer's containers outside a delivery: empties handed in (their deposit back to the
+    wallet), a count at the door, or containers lost or broken (their deposit kept). containers.services has the
+    rules; this takes the locks and credits the wallet."""
+    if not _is_shop(by):
+        raise NotAllowed("Only the shop records containers.")
+    with transaction.atomic():
+        locks = Locks()
+        balances = locks.containers(pairs=[(customer.pk, container_type.pk)])
+        movement, releases = container_movement_record(
+            balance=balances[(customer.pk, container_type.pk)], kind=kind, qty=qty, by=by, note=note.strip()
+        )
+        _deposits_back(locks, customer, releases)
+    return movement, releases
 
 
 # The nightly subscription run
@@ -663,12 +791,15 @@ def subscription_orders_place(*, due: list[tuple], day: date, reasons) -> Subscr
         booking = locks.slot(DeliverySlot(date=day, name=name))
         seats[name] = max(0, settings.DELIVERY_SLOT_CAPACITY - booking.booked)
     prepaid_users = {s.user_id for s, _ in due if s.payment_method == PaymentMethod.WALLET and s.pk not in existing}
+    book = _subscription_deposits(locks, due, stocks, existing, day)
     balances = locks.wallets(prepaid_users)
     left = {pk: stock.left for pk, stock in stocks.items()}
     accepted = []
     for subscription, qty in due:
         product = stocks[subscription.product_id].product
-        total = product.price * qty
+        wanted = {product.container_id: qty} if product.container_id and subscription.pk not in existing else {}
+        charges = book.charges(user_id=subscription.user_id, wanted=wanted) if wanted else []
+        total = product.price * qty + deposits_total(charges)
         prepaid = subscription.payment_method == PaymentMethod.WALLET
         if subscription.pk in existing:
             result.already += 1
@@ -687,22 +818,25 @@ def subscription_orders_place(*, due: list[tuple], day: date, reasons) -> Subscr
             seats[subscription.slot] -= 1
             if prepaid:
                 balances[subscription.user_id] -= total
-            accepted.append((subscription, qty, product))
+            if wanted:
+                book.take(user_id=subscription.user_id, wanted=wanted, charges=charges)
+            accepted.append((subscription, qty, product, charges))
     if not accepted:
         return result
 
     orders = orders_create_confirmed(
-        orders=[_subscription_order(s, qty, product, day) for s, qty, product in accepted],
-        lines=[(product, qty) for _s, qty, product in accepted],
+        orders=[_subscription_order(s, qty, product, day, charges) for s, qty, product, charges in accepted],
+        lines=[(product, qty) for _s, qty, product, _charges in accepted],
         notes=[
             "Subscription delivery, paid from wallet"
             if s.payment_method == PaymentMethod.WALLET
             else "Subscription delivery, cash on delivery"
-            for s, _qty, _product in accepted
+            for s, _qty, _product, _charges in accepted
         ],
     )
+    order_deposits_create(deposits=[(order, charges) for order, (*_, charges) in zip(orders, accepted, strict=True)])
     taken: dict[int, int] = {}
-    for _s, qty, product in accepted:
+    for _s, qty, product, _charges in accepted:
         taken[product.pk] = taken.get(product.pk, 0) + qty
     stock_take_many(taken=taken, stocks=stocks, note=f"Subscription deliveries for {day}")
     for name in seats:
@@ -728,7 +862,7 @@ def subscription_orders_place(*, due: list[tuple], day: date, reasons) -> Subscr
     return result
 
 
-def _subscription_order(subscription, qty: int, product, day: date) -> Order:
+def _subscription_order(subscription, qty: int, product, day: date, deposits: list[DepositCharge]) -> Order:
     prepaid = subscription.payment_method == PaymentMethod.WALLET
     return Order(
         number=new_order_number(),
@@ -737,9 +871,24 @@ def _subscription_order(subscription, qty: int, product, day: date) -> Order:
         status=OrderStatus.CONFIRMED,
         payment_status=PaymentStatus.SUCCESS if prepaid else PaymentStatus.PENDING,
         payment_method=subscription.payment_method,
-        total_amount=product.price * qty,
+        total_amount=product.price * qty + deposits_total(deposits),
         delivery_date=day,
         delivery_slot=subscription.slot,
         zone_id=subscription.zone_id,
         **delivery_snapshot(user=subscription.user, address=subscription.address),
     )
+
+
+def _subscription_deposits(
+    locks: Locks, due: list[tuple], stocks: dict[int, Stock], existing: set, day: date
+) -> DepositBook | None:
+    """The deposit rule for the run's customers whose products come in returnable containers, with their balances
+    locked (a constant number of queries); None when no such product is due."""
+    pairs = {
+        (subscription.user_id, stocks[subscription.product_id].product.container_id)
+        for subscription, _qty in due
+        if subscription.pk not in existing and stocks[subscription.product_id].product.container_id
+    }
+    if not pairs:
+        return None
+    return deposit_book_for(balances=locks.containers(pairs=pairs), day=day)

@@ -120,6 +120,7 @@ class WalletEntryKind(models.TextChoices):
     TOPUP = "TOPUP", "Top-up"
     ORDER_DEBIT = "ORDER_DEBIT", "Order"
     REFUND = "REFUND", "Refund"
+    DEPOSIT_REFUND = "DEPOSIT_REFUND", "Deposit refund"
     ADJUSTMENT = "ADJUSTMENT", "Adjustment"
 
 

@@ -56,9 +56,10 @@ def at(django_capture_on_commit_callbacks):
 
 def move(delivery, *steps, **fields):
     for step in steps:
-        delivery = delivery_transition(
-            delivery=delivery, to=step, by=delivery.rider, **(fields if step == steps[-1] else {})
-        )
+        extra = fields if step == steps[-1] else {}
+        if step == DeliveryStatus.DELIVERED:
+            extra = {"proof_code": delivery.proof_code, **extra}  # the customer tells the rider
+        delivery = delivery_transition(delivery=delivery, to=step, by=delivery.rider, **extra)
     return delivery
 
 

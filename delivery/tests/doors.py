@@ -20,7 +20,12 @@ ADMIN_ACTIONS = {
     DeliveryStatus.FAILED: "mark_failed",
     DeliveryStatus.CANCELLED: "cancel",
 }
-API_FIELDS = {"failure_reason": "failureReason", "cash_collected": "cashCollected", "note": "note"}
+API_FIELDS = {
+    "failure_reason": "failureReason",
+    "cash_collected": "cashCollected",
+    "note": "note",
+    "proof_code": "proofCode",
+}
 
 
 def mover(delivery: Delivery, to: str, staff):
@@ -28,19 +33,25 @@ def mover(delivery: Delivery, to: str, staff):
     return delivery.rider if to in RIDER_MOVES else staff
 
 
+def at_the_door(delivery: Delivery, to: str, fields: dict) -> dict:
+    """A rider handing an order over gives the delivery code the customer tells them (staff need none)."""
+    return {"proof_code": delivery.proof_code, **fields} if to == DeliveryStatus.DELIVERED else fields
+
+
 def workflow(client, staff, delivery: Delivery, to: str, **fields) -> None:
-    delivery_transition(delivery=delivery, to=to, by=mover(delivery, to, staff), **fields)
+    delivery_transition(delivery=delivery, to=to, by=mover(delivery, to, staff), **at_the_door(delivery, to, fields))
 
 
 def rider_page(client, staff, delivery: Delivery, to: str, **fields) -> None:
     client.force_login(delivery.rider)
     url = reverse("delivery:rider_move", args=[delivery.pk])
-    response = client.post(url, {"to": to, **fields}, HTTP_HX_REQUEST="true")
+    response = client.post(url, {"to": to, **at_the_door(delivery, to, fields)}, HTTP_HX_REQUEST="true")
     assert response.status_code == 200, response.content.decode()
 
 
 def api(client, staff, delivery: Delivery, to: str, **fields) -> None:
     caller = ApiClient(client).login(mover(delivery, to, staff).email)
+    fields = at_the_door(delivery, to, fields)
     body = {"deliveryId": delivery.pk, "status": to, **{API_FIELDS[name]: str(value) for name, value in fields.items()}}
     response = caller.patch("/delivery/update", body)
     assert response.status_code == 200, response.content

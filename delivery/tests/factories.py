@@ -70,6 +70,7 @@ def delivery_in(
         extra = {}
         if step == DeliveryStatus.DELIVERED:
             extra["cash_collected"] = delivery.cash_due or None
+            extra["proof_code"] = delivery.proof_code  # the customer tells the rider
         if step == DeliveryStatus.FAILED:
             extra["failure_reason"] = FailureReason.CUSTOMER_UNAVAILABLE
         actor = by if step == DeliveryStatus.CANCELLED else by or delivery.rider

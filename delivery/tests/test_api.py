@@ -48,8 +48,10 @@ def test_the_whole_flow_through_the_api_alone(client):
 
     tracked = neha.get("/order/track", {"orderId": order_id}).json()
     delivery_id = tracked["delivery"]["deliveryId"]
+    code = tracked["delivery"]["deliveryCode"]  # Neha tells the rider at the door
     rider_api = api.login(ravi.email)
-    for move in ({"status": "PICKED_UP"}, {"status": "IN_TRANSIT"}, {"status": "DELIVERED", "cashCollected": "124.00"}):
+    delivered = {"status": "DELIVERED", "cashCollected": "124.00", "proofCode": code}
+    for move in ({"status": "PICKED_UP"}, {"status": "IN_TRANSIT"}, delivered):
         moved = rider_api.patch("/delivery/update", {"deliveryId": delivery_id, **move})
         assert moved.status_code == 200, moved.content
     assert moved.json()["orderStatus"] == "DELIVERED"
@@ -151,7 +153,7 @@ def test_cash_on_delivery_without_the_exact_cash_is_refused_and_changes_nothing(
     caller = ApiClient(client).login((delivery.rider if who == "rider" else staff).email)
     before = books(delivery)
 
-    response = update(caller, delivery, "DELIVERED", **cash)
+    response = update(caller, delivery, "DELIVERED", proofCode=delivery.proof_code, **cash)
 
     assert response.status_code == 409
     assert message in error_of(response)["message"]
@@ -163,7 +165,7 @@ def test_cash_on_delivery_with_the_exact_cash_is_delivered_and_paid(client, staf
     delivery = delivery_in(DeliveryStatus.IN_TRANSIT, method=PaymentMethod.CASH)
     caller = ApiClient(client).login((delivery.rider if who == "rider" else staff).email)
 
-    response = update(caller, delivery, "DELIVERED", cashCollected="64.00")
+    response = update(caller, delivery, "DELIVERED", cashCollected="64.00", proofCode=delivery.proof_code)
 
     assert (response.json()["status"], response.json()["orderStatus"]) == ("DELIVERED", "DELIVERED")
     delivery.refresh_from_db()

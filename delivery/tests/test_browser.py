@@ -41,6 +41,7 @@ def test_a_rider_picks_up_and_delivers_and_the_customer_sees_it_delivered(live_s
     customer_page.goto(f"{live_server.url}{order.get_absolute_url()}")
     expect(customer_page.locator(".status")).to_have_text("Confirmed")
     expect(customer_page.locator("#delivery-tracking")).to_contain_text("Scheduled")
+    code = customer_page.locator(".delivery-code strong").inner_text()  # what Asha tells the rider at the door
 
     page = browser.new_context(viewport=PHONE).new_page()
     page.on("console", lambda message: message.type == "error" and errors.append(message.text))
@@ -59,6 +60,7 @@ def test_a_rider_picks_up_and_delivers_and_the_customer_sees_it_delivered(live_s
     card.get_by_role("button", name="On my way").click()
     expect(card.locator(".delivery-badge")).to_have_text("On the way")
     card.get_by_label("Cash collected (₹)").fill("124.00")
+    card.get_by_label("Delivery code").fill(code)
     card.get_by_role("button", name="Delivered, cash collected").click()
 
     expect(card.locator(".delivery-badge")).to_have_text("Delivered")

@@ -72,8 +72,8 @@ def test_a_rider_sees_their_day_by_slot_in_route_order_with_what_they_need_at_th
     far.addresses.update(area="Whitefield", line1="9 Far Road", landmark="Blue gate", instructions="Ring twice")
     near = customer_with_address(name="Anil Bose")
     near.addresses.update(area="Adugodi", line1="1 Near Street")
+    place_order(user=near, slot=morning)  # first in the zone's route, so first on the rider's
     place_order(user=far, slot=morning, lines=[(ProductFactory(name="Cow Milk", unit="1 L"), 3)])
-    place_order(user=near, slot=morning)
     place_order(slot=evening)
     someone_elses = place_order(slot=morning, user=customer_with_address(name="Not For Ravi"))
     delivery_assign(delivery=someone_elses.delivery, rider=rider())
@@ -131,7 +131,8 @@ def test_a_rider_picks_up_goes_and_delivers_cash_on_delivery(client, ravi):
 
     client.post(move_url(delivery), {"to": DeliveryStatus.PICKED_UP}, **HTMX)
     client.post(move_url(delivery), {"to": DeliveryStatus.IN_TRANSIT}, **HTMX)
-    response = client.post(move_url(delivery), {"to": DeliveryStatus.DELIVERED, "cash_collected": "64.00"}, **HTMX)
+    delivered = {"to": DeliveryStatus.DELIVERED, "cash_collected": "64.00", "proof_code": delivery.proof_code}
+    response = client.post(move_url(delivery), delivered, **HTMX)
 
     assert "₹64.00 cash collected" in response.content.decode()
     order = Order.objects.get(pk=delivery.order_id)
@@ -169,7 +170,9 @@ def test_delivering_cash_on_delivery_from_the_card_needs_the_exact_cash(client, 
     delivery = delivery_in(DeliveryStatus.IN_TRANSIT, method=PaymentMethod.CASH)
     before = books(delivery)
 
-    response = client.post(move_url(delivery), {"to": DeliveryStatus.DELIVERED, **cash}, **HTMX)
+    response = client.post(
+        move_url(delivery), {"to": DeliveryStatus.DELIVERED, "proof_code": delivery.proof_code, **cash}, **HTMX
+    )
 
     assert response.status_code == 422
     assert message in response.content.decode()
@@ -440,10 +443,10 @@ def test_manifest_csv_downloads(client, staff):
     assert routes["Content-Type"] == "text/csv; charset=utf-8"
     assert f"manifest-{slot.date.isoformat()}-{slot.name.lower()}-routes.csv" in routes["Content-Disposition"]
     rows = list(csv.reader(io.StringIO(routes.content.decode("utf-8-sig"))))
-    assert rows[0][:3] == ["Rider", "Stop", "Order"]
-    assert rows[1][0] == "Ravi Kumar" and rows[1][1] == "1"
-    assert rows[1][4] == "'=HYPERLINK(evil)"  # never run as a spreadsheet formula
-    assert rows[1][-1] == "64.00"
+    assert rows[0][:4] == ["Rider", "Stop", "Route stop", "Order"]
+    assert rows[1][0] == "Ravi Kumar" and rows[1][1] == "1" and rows[1][2] == "1"
+    assert rows[1][5] == "'=HYPERLINK(evil)"  # never run as a spreadsheet formula
+    assert rows[1][rows[0].index("Cash to collect")] == "64.00"
     assert list(csv.reader(io.StringIO(packing.content.decode("utf-8-sig")))) == [
         ["Product", "Unit", "Quantity", "Orders"],
         ["Cow Milk", "1 L", "2", "1"],

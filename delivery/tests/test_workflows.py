@@ -41,7 +41,7 @@ def _extras(delivery: Delivery, to: str) -> dict:
     if to == DeliveryStatus.FAILED:
         return {"failure_reason": FailureReason.ADDRESS_NOT_FOUND}
     if to == DeliveryStatus.DELIVERED:
-        return {"cash_collected": delivery.cash_due or None}
+        return {"cash_collected": delivery.cash_due or None, "proof_code": delivery.proof_code}
     if to == DeliveryStatus.CANCELLED:
         return {"note": "Customer phoned the dairy"}
     return {}
@@ -261,7 +261,13 @@ def test_delivering_cash_on_delivery_records_the_cash_and_pays_the_order(
     by = delivery.rider if who == "rider" else staff
 
     with django_capture_on_commit_callbacks(execute=True):
-        delivery_transition(delivery=delivery, to=DeliveryStatus.DELIVERED, by=by, cash_collected=Decimal("64.00"))
+        delivery_transition(
+            delivery=delivery,
+            to=DeliveryStatus.DELIVERED,
+            by=by,
+            cash_collected=Decimal("64.00"),
+            proof_code=delivery.proof_code,
+        )
 
     order = Order.objects.get(pk=delivery.order_id)
     payment = order.payments.get()
@@ -281,7 +287,9 @@ def test_cash_on_delivery_without_the_exact_cash_is_refused_whoever_marks_it(cas
     before = books(delivery)
 
     with pytest.raises(DeliveryError, match=message):
-        delivery_transition(delivery=delivery, to=DeliveryStatus.DELIVERED, by=by, cash_collected=cash)
+        delivery_transition(
+            delivery=delivery, to=DeliveryStatus.DELIVERED, by=by, cash_collected=cash, proof_code=delivery.proof_code
+        )
 
     assert books(delivery) == before
     assert before["order"] == (OrderStatus.OUT_FOR_DELIVERY, PaymentStatus.PENDING)
@@ -293,7 +301,11 @@ def test_more_cash_than_due_is_refused_too():
 
     with pytest.raises(DeliveryError, match="not ₹100.00"):
         delivery_transition(
-            delivery=delivery, to=DeliveryStatus.DELIVERED, by=delivery.rider, cash_collected=Decimal("100.00")
+            delivery=delivery,
+            to=DeliveryStatus.DELIVERED,
+            by=delivery.rider,
+            cash_collected=Decimal("100.00"),
+            proof_code=delivery.proof_code,
         )
 
     assert books(delivery) == before

@@ -53,10 +53,12 @@ def test_a_rider_works_through_the_mornings_deliveries_on_a_phone(live_server, b
     expect(cash).to_have_value("")  # the rider types what was handed over; nothing is filled in for them
     expect(cash).to_have_attribute("placeholder", "124.00")
     cash.fill("100")
+    card.get_by_label("Delivery code").fill(cash_order.delivery.proof_code)  # Asha reads it from her messages
     card.get_by_role("button", name="Delivered, cash collected").click()
     expect(card.get_by_role("alert")).to_contain_text("₹124.00")
     expect(card.locator(".delivery-badge")).to_have_text("On the way")
     card.get_by_label("Cash collected (₹)").fill("124.00")
+    card.get_by_label("Delivery code").fill(cash_order.delivery.proof_code)
     button = card.get_by_role("button", name="Delivered, cash collected")
     box = button.bounding_box()
     assert box is not None and box["height"] >= 44  # a thumb-sized target

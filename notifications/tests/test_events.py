@@ -81,13 +81,16 @@ def test_order_confirmed_by_cash_on_delivery_goes_by_email_sms_and_in_app(commit
     assert "Please keep ₹136.00 in cash ready for the rider." in email.body
     assert f"Open in the shop: {SITE_URL}/orders/{order.number}/" in email.body
     assert "Buffalo Milk" in email.alternatives[0].content
+    code = order.delivery.proof_code  # the zone asks for it with cash on delivery
+    assert f"Your delivery code is {code}; tell it to the rider." in email.body
     [text] = sms_to(customer)
     assert text.startswith(f"Milkshop: order {order.number} confirmed for ")
-    assert text.endswith("Total Rs.136.00, cash on delivery.")
+    assert text.endswith(f"Total Rs.136.00, cash on delivery. Delivery code {code}: tell it to the rider.")
     assert_fits_one_sms(text)
     in_app = message(customer, T.ORDER_CONFIRMED, IN_APP)
-    assert (
-        in_app.message == f"Order {order.number} is confirmed for {order.slot.label}. Total ₹136.00, cash on delivery."
+    assert in_app.message == (
+        f"Order {order.number} is confirmed for {order.slot.label}. Total ₹136.00, cash on delivery. "
+        f"Your delivery code is {code}; tell it to the rider."
     )
     assert (in_app.status, in_app.url, in_app.read_at) == (NotificationStatus.SENT, f"/orders/{order.number}/", None)
 
@@ -200,14 +203,13 @@ class TestDeliveryUpdates:
         steps = list(
             customer.notifications.filter(type=T.DELIVERY_UPDATE).order_by("pk").values_list("channel", "message")
         )
-        assert steps[0] == (IN_APP, f"Order {order.number}: picked up from the dairy.")  # in the shop only
+        code = f"Your delivery code is {delivery.proof_code}; tell it to the rider."  # cash on delivery
+        assert steps[0] == (IN_APP, f"Order {order.number}: picked up from the dairy. {code}")  # in the shop only
         assert steps[1][0] == SMS
-        assert steps[2] == (IN_APP, f"Order {order.number}: on the way to you.")
+        assert steps[2] == (IN_APP, f"Order {order.number}: on the way to you. {code}")
         assert len(steps) == 3
         [on_the_way] = [text for text in sms_to(customer) if "on the way" in text]
-        assert on_the_way == (
-            f"Milkshop: order {order.number} is on the way, arriving by 08:00. Track: {SITE_URL}/track/{delivery.tracking_token}/"
-        )
+        assert on_the_way == f"Milkshop: order {order.number} is on the way, arriving by 08:00. {code}"
         assert_fits_one_sms(on_the_way)
         assert not [email for email in emails_to(customer) if "on the way" in email.subject]
 
@@ -217,6 +219,7 @@ class TestDeliveryUpdates:
             to=DeliveryStatus.DELIVERED,
             by=delivery.rider,
             cash_collected=order.total_amount,
+            proof_code=delivery.proof_code,
         )
 
         assert sms_to(customer)[-1] == f"Milkshop: order {order.number} is delivered. Enjoy!"

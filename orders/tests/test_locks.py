@@ -24,6 +24,8 @@ def take(locks: Locks, kind: str, order):
             return locks.stock(product_ids=[line.product_id for line in order.lines.all()], day=order.delivery_date)
         case "slot":
             return locks.slot(order.slot)
+        case "containers":
+            return locks.containers(user_ids=[order.user_id])
         case "wallets":
             return locks.wallets([order.user_id])
     raise AssertionError(kind)
@@ -57,6 +59,8 @@ OUT_OF_ORDER = [
     ("slot", "stock"),
     ("wallets", "slot"),
     ("wallets", "order"),
+    ("containers", "slot"),
+    ("wallets", "containers"),
 ]
 
 

@@ -3,8 +3,10 @@ and an anonymous visitor, with GET and with a POST that would change something: 
 change. The list of URLs is checked against Django's resolver, so a new URL with an id must be added here.
 """
 
+import uuid
 from dataclasses import dataclass
 from datetime import timedelta
+from decimal import Decimal
 
 import pytest
 from django.contrib import admin
@@ -16,7 +18,14 @@ from django.utils.http import int_to_base36
 
 from accounts.tests.factories import PASSWORD
 from analytics.selectors import REPORT_KEYS
+from delivery.models import DeliveryStatus, ProofPolicy, RiderUpdate, RiderUpdateOutcome, RouteStop
+from delivery.rounds import round_record_handover
+from delivery.services import delivery_assign
+from delivery.tests.proof_helpers import keep_photos_in, on_the_way, photo
 from milkshop.tests.apiclient import ApiClient
+from orders.tests.factories import place_order
+from orders.workflows import delivery_transition
+from payments.models import PaymentMethod
 from reliability.tests.urlwalk import is_admin, routes
 from reliability.tests.world import World, build_world, changes, fingerprint, inbox_message
 
@@ -50,6 +59,8 @@ WALKED = {
     "orders:again",
     "orders:invoice",
     "delivery:order_delivery",
+    "delivery:order_door_photo",
+    "delivery:staff_door_photo",
     "accounts:address_update",
     "accounts:address_delete",
     "accounts:address_make_default",
@@ -82,6 +93,8 @@ def attempts(world: World) -> list[Attempt]:
         for name in ("orders:detail", "orders:cancel", "orders:pay", "orders:again", "orders:invoice"):
             found.append(Attempt(name, reverse(name, args=[order.number]), {}))
         found.append(Attempt("delivery:order_delivery", reverse("delivery:order_delivery", args=[order.number]), {}))
+        photo = reverse("delivery:order_door_photo", args=[order.number])
+        found.append(Attempt("delivery:order_door_photo", photo, {}))
     new_address = {"label": "Mine", "line1": "Hijacked 1", "area": "X", "city": "Y", "pincode": "560034"}
     for address in (world.address, world.other_address):
         found += [
@@ -114,6 +127,7 @@ def attempts(world: World) -> list[Attempt]:
             {"to": "DELIVERED", "cash_collected": "0"},
         ),
         Attempt("notifications:mark_read", reverse("notifications:mark_read", args=[world.notification.pk]), {}),
+        Attempt("delivery:staff_door_photo", reverse("delivery:staff_door_photo", args=[world.delivery.pk]), {}),
     ]
     # The staff's reports: the whole shop's figures.
     report = reverse("analytics:export", kwargs={"key": REPORT_KEYS[0], "format": "csv"})
@@ -139,6 +153,11 @@ def admin_attempts(world: World) -> list[Attempt]:
             found.append(Attempt(name, url, {"password1": "owned-0wned-1", "password2": "owned-0wned-1"}))
     order_type = ContentType.objects.get_for_model(world.order)
     found.append(Attempt("admin:view_on_site", reverse("admin:view_on_site", args=[order_type.pk, world.order.pk]), {}))
+    # The zone's route page, which moves the victim's household in the route.
+    stop = RouteStop.objects.get(zone=world.delivery.zone_id, user=world.victim)
+    route = reverse("admin:delivery_deliveryzone_route", args=[stop.zone_id])
+    for change in ({"action": "up", "stop": stop.pk}, {"action": "down", "stop": stop.pk}, {"action": "add_missing"}):
+        found.append(Attempt("admin:delivery_deliveryzone_route", route, change))
     return found
 
 
@@ -306,3 +325,129 @@ def test_every_url_with_an_id_or_token_is_walked():
         route.label for route in routes() if route.parameters and not is_admin(route) and route.label not in known
     ]
     assert missing == [], "URLs taking an id or token that no test here tries: add them to WALKED and attempts()"
+
+
+def test_a_riders_cash_handover_is_theirs_alone_and_only_staff_count_it(world):
+    """The cash page takes no id: each rider reads their own day, so the victim's cash order on Ravi's round shows to
+    Ravi only. Counting, acknowledging and closing are the staff's admin; nobody else gets a change through."""
+    cod = place_order(user=world.victim).delivery
+    delivery_assign(delivery=cod, rider=world.victim_rider)
+    day = cod.delivery_date
+    counted = round_record_handover(
+        rider=world.victim_rider, day=day, amount=Decimal("1.00"), note="Counted before the round", by=world.staff
+    )
+    cash = f"{reverse('delivery:rider_cash')}?date={day.isoformat()}"
+    count = reverse("admin:delivery_riderround_count")
+    changelist = reverse("admin:delivery_riderround_changelist")
+    anonymous, attacker, other_rider = Client(), signed_in(world.attacker), signed_in(world.other_rider)
+    before = fingerprint()
+
+    assert anonymous.get(cash)["Location"].startswith("/accounts/login/")
+    assert attacker.get(cash).status_code == 403
+    shown = other_rider.get(cash).content.decode()
+    assert [secret for secret in world.secrets if secret in shown] == []
+    assert cod.order.number not in shown
+    for client in (anonymous, attacker, other_rider):
+        tries = [
+            client.get(count, {"date": day.isoformat(), "rider": world.victim_rider.pk}),
+            client.post(count, {"rider": world.victim_rider.pk, "date": day.isoformat(), "cash_handed_over": "0"}),
+            client.post(changelist, {"action": "acknowledge_variance", "_selected_action": [counted.pk]}),
+            client.post(changelist, {"action": "close_round", "_selected_action": [counted.pk]}),
+        ]
+        assert all(response["Location"].startswith("/admin/login/") for response in tries)
+    assert changes(before, fingerprint()) == []
+    # The page is real: the victim's rider does see the order on it.
+    assert cod.order.number in signed_in(world.victim_rider).get(cash).content.decode()
+
+
+# URLs without ids whose answer is the same for everyone.
+SHARED = {"delivery:rider_manifest", "delivery:rider_sw"}
+
+
+def test_the_rider_apps_files_are_the_same_for_everyone_and_show_nothing_personal(world):
+    """The installable rider app's manifest and service worker take no id and no login (browsers fetch a manifest
+    without cookies): everyone gets the same bytes, nothing of the victim's is in them, and a POST changes nothing."""
+    callers = [Client(), signed_in(world.attacker), signed_in(world.other_rider), signed_in(world.victim_rider)]
+    before = fingerprint()
+
+    for name in SHARED:
+        url = reverse(name)
+        answers = [caller.get(url) for caller in callers]
+        assert [answer.status_code for answer in answers] == [200] * len(callers)
+        assert len({answer.content for answer in answers}) == 1
+        assert [secret for secret in world.secrets if secret in answers[0].content.decode()] == []
+        assert [caller.post(url).status_code for caller in callers] == [405] * len(callers)
+
+    assert changes(before, fingerprint()) == []
+    assert {route.label for route in routes() if not route.parameters} >= SHARED
+
+
+def test_a_queued_update_for_the_victims_delivery_changes_nothing_but_the_record_of_its_refusal(world):
+    """The rider page's offline queue and the phone app send each update under a key (delivery.sync). Under a key as
+    without one, another rider's update of the victim's delivery is refused (404, or back to their own round with
+    what happened) and shows nothing of the victim's; customers and visitors get no further than before."""
+    move = reverse("delivery:rider_move", args=[world.delivery.pk])
+    other, attacker = signed_in(world.other_rider), signed_in(world.attacker)
+    other_api = ApiClient(Client()).login(world.other_rider.email, PASSWORD)
+    before = fingerprint()
+
+    def keyed() -> dict:
+        return {"to": "IN_TRANSIT", "idempotency_key": str(uuid.uuid4())}
+
+    answers = {
+        "other rider, htmx": other.post(move, keyed(), headers={"HX-Request": "true"}),
+        "other rider, plain form": other.post(move, keyed()),
+        "other rider, API": other_api.patch(
+            "/delivery/update",
+            {"deliveryId": world.delivery.pk, "status": "IN_TRANSIT", "idempotencyKey": str(uuid.uuid4())},
+        ),
+        "another customer": attacker.post(move, keyed()),
+        "anonymous": Client().post(move, keyed()),
+    }
+
+    assert {who: answer.status_code for who, answer in answers.items()} == {
+        "other rider, htmx": 404,
+        "other rider, plain form": 302,
+        "other rider, API": 404,
+        "another customer": 403,
+        "anonymous": 302,
+    }
+    assert answers["other rider, plain form"]["Location"] == reverse("delivery:rider")
+    assert answers["anonymous"]["Location"].startswith("/accounts/login/")
+    for answer in answers.values():
+        assert [secret for secret in world.secrets if secret in answer.content.decode()] == []
+        assert world.order.number not in answer.content.decode()
+    assert changes(before, fingerprint()) == ["delivery.RiderUpdate"]
+    refusals = RiderUpdate.objects.values_list("rider", "outcome")
+    assert sorted(refusals) == [(world.other_rider.pk, RiderUpdateOutcome.REFUSED)] * 3
+    world.delivery.refresh_from_db()
+    assert world.delivery.status == "PICKED_UP"
+
+
+def test_a_doorstep_photo_shows_to_its_customer_and_to_staff_only(world, monkeypatch, tmp_path):
+    """The rider's photo of the victim's order left at the door (the victim's doorstep): through the customer's own
+    order page and the staff's view, never to another customer, another rider, the victim's own rider or a visitor."""
+    keep_photos_in(monkeypatch, tmp_path)
+    left = on_the_way(policy=ProofPolicy.ALWAYS, method=PaymentMethod.WALLET, user=world.victim)
+    left = delivery_transition(
+        delivery=left, to=DeliveryStatus.DELIVERED, by=left.rider, left_at_door=True, door_photo=photo()
+    )
+    urls = [
+        reverse("delivery:order_door_photo", args=[left.order.number]),
+        reverse("delivery:staff_door_photo", args=[left.pk]),
+    ]
+    picture_bytes = (tmp_path / left.door_photo.name).read_bytes()
+    others = [Client(), signed_in(world.attacker), signed_in(world.other_rider), signed_in(left.rider)]
+    owner, staff = signed_in(world.victim), signed_in(world.staff)
+    before = fingerprint()
+
+    for client in others:
+        for url in urls:
+            for response in (client.get(url), client.post(url)):
+                assert refused(response, anonymous=not response.wsgi_request.user.is_authenticated, admin_page=False)
+                assert picture_bytes not in response.content
+
+    assert owner.get(urls[1]).status_code == 403
+    assert changes(before, fingerprint()) == []
+    shown = [b"".join(owner.get(urls[0]).streaming_content), b"".join(staff.get(urls[1]).streaming_content)]
+    assert shown == [picture_bytes, picture_bytes]

@@ -13,11 +13,14 @@ from django.apps import apps
 from accounts.models import Address, User
 from accounts.tests.factories import UserFactory
 from catalog.models import Product
+from containers.models import MovementKind
+from containers.tests.factories import bottled_milk, glass_bottle
 from delivery.models import Delivery, DeliveryStatus
 from delivery.tests.factories import delivery_in, rider
 from notifications.models import Channel, Notification
 from orders.models import Order
 from orders.tests.factories import customer_with_address, place_order
+from orders.workflows import containers_record
 from payments.models import Payment, PaymentMethod, PaymentStatus
 from subscriptions.models import Subscription, Vacation
 from subscriptions.services import subscription_set_vacation
@@ -30,6 +33,7 @@ WATCHED_APPS = [
     "catalog",
     "cart",
     "delivery",
+    "containers",
     "payments",
     "orders",
     "subscriptions",
@@ -67,6 +71,9 @@ def build_world() -> World:
     victim = customer_with_address(name="Vimala Victim-Secret", email="vimala.victim@example.in")
     victim_rider = rider(name="Ravi Rider")
     delivery = delivery_in(DeliveryStatus.PICKED_UP, user=victim)
+    # Bottles the victim holds, a deposit paid and one given back: a row in each containers table.
+    delivery_in(DeliveryStatus.DELIVERED, user=victim, lines=[(bottled_milk(), 2)])
+    containers_record(customer=victim, container_type=glass_bottle(), kind=MovementKind.RETURNED, qty=1, by=None)
     other_rider = rider(name="Other Rider")
     attacker = customer_with_address(name="Arjun Attacker", email="arjun.attacker@example.in")
     place_order(user=attacker)
