@@ -1,6 +1,9 @@
+from decimal import Decimal
+
 from django import forms
 from django.contrib import admin, messages
-from django.db.models import Exists, F, OuterRef, Sum
+from django.db.models import Exists, F, OuterRef, Sum, Value
+from django.db.models.functions import Coalesce, Greatest
 from django.urls import reverse
 from django.utils.html import format_html
 
@@ -120,11 +123,12 @@ class ContainerBalanceAdmin(admin.ModelAdmin):
         response = super().changelist_view(request, extra_context)
         changelist = getattr(response, "context_data", {}).get("cl")
         if changelist is not None:
-            balances = list(changelist.queryset)
-            response.context_data["outstanding"] = sum(balance.held for balance in balances)
-            response.context_data["deposits_held"] = format_money(
-                sum((max(balance.deposit_held, 0) for balance in balances), 0)
+            totals = changelist.queryset.aggregate(
+                outstanding=Coalesce(Sum("held"), 0),
+                deposits_held=Coalesce(Sum(Greatest("deposit_held", Value(Decimal("0.00")))), Value(Decimal("0.00"))),
             )
+            response.context_data["outstanding"] = totals["outstanding"]
+            response.context_data["deposits_held"] = format_money(totals["deposits_held"])
         return response
 
     def has_add_permission(self, request):

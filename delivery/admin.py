@@ -11,6 +11,7 @@ from delivery.admin_proofs import PROOF_FIELDS, DeliveryProofAdmin
 from delivery.admin_routes import ZoneRouteAdmin
 from delivery.models import Delivery, DeliveryStatus, DeliveryStatusHistory, DeliveryZone, FailureReason, SlotBooking
 from delivery.services import DeliveryError, delivery_assign, delivery_assign_least_loaded
+from milkshop.admin_actions import EachRowActions
 from orders.workflows import delivery_transition
 
 
@@ -73,7 +74,9 @@ class DeliveryActionForm(ActionForm):
 
 
 @admin.register(Delivery)
-class DeliveryAdmin(DeliveryProofAdmin, admin.ModelAdmin):
+class DeliveryAdmin(DeliveryProofAdmin, EachRowActions, admin.ModelAdmin):
+    refusals = DeliveryError
+    each_related = ("order", "zone")
     list_display = ["order", "delivery_date", "slot", "zone", "rider_or_unassigned", "status", "cash_collected"]
     list_filter = ["delivery_date", "slot", "zone", "rider", "status", "failure_reason"]
     search_fields = ["order__number", "order__recipient_name", "order__recipient_phone", "order__pincode"]
@@ -130,19 +133,6 @@ class DeliveryAdmin(DeliveryProofAdmin, admin.ModelAdmin):
     def tracking_link(self, delivery):
         url = reverse("delivery:track", args=[delivery.tracking_token])
         return format_html('<a href="{}">{}</a>', url, url)
-
-    def _each(self, request, queryset, change, done: str) -> None:
-        changed, refused = 0, []
-        for delivery in queryset.select_related("order", "zone"):
-            try:
-                change(delivery)
-                changed += 1
-            except DeliveryError as error:
-                refused.append(str(error))
-        if changed:
-            self.message_user(request, f"{changed} deliver{'y' if changed == 1 else 'ies'} {done}.", messages.SUCCESS)
-        for message in refused:
-            self.message_user(request, message, messages.ERROR)
 
     def _chosen(self, request, name: str):
         """The value chosen beside the action (the action form itself is validated by the admin)."""

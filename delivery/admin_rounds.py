@@ -21,6 +21,7 @@ from delivery.rounds import (
     round_record_handover,
     rounds_of_day,
 )
+from milkshop.admin_actions import EachRowActions
 from milkshop.money import format_money
 
 
@@ -90,7 +91,10 @@ class RiderRoundCountInline(admin.TabularInline):
 
 
 @admin.register(RiderRound)
-class RiderRoundAdmin(admin.ModelAdmin):
+class RiderRoundAdmin(EachRowActions, admin.ModelAdmin):
+    refusals = RoundError
+    each_related = ("rider",)
+    each_noun = ("round", "rounds")
     list_display = [
         "date",
         "rider",
@@ -168,19 +172,6 @@ class RiderRoundAdmin(admin.ModelAdmin):
         return format_html('<a href="{}">{}</a>', url, "Count again" if round.is_counted else "Count the cash")
 
     # Actions
-
-    def _each(self, request, queryset, change, done: str) -> None:
-        changed, refused = 0, []
-        for round in queryset.select_related("rider"):
-            try:
-                change(round)
-                changed += 1
-            except RoundError as error:
-                refused.append(str(error))
-        if changed:
-            self.message_user(request, f"{changed} round{'s' if changed != 1 else ''} {done}.", messages.SUCCESS)
-        for message in refused:
-            self.message_user(request, message, messages.ERROR)
 
     @admin.action(description="Acknowledge the variance of selected rounds", permissions=["change"])
     def acknowledge_variance(self, request, queryset):

@@ -57,7 +57,7 @@ def delivery_update(request: HttpRequest, payload: DeliveryUpdateIn):
     DELIVERED or FAILED (with a failureReason); only staff cancel. DELIVERED for cash on delivery needs
     cashCollected: exactly the amount due. Where the zone asks for it, a rider's DELIVERED needs the customer's
     proofCode (a wrong one is refused with triesLeft), or leftAtDoor (with a photo: POST /delivery/left-at-door).
-    emptiesCollected is how many empty containers the rider took back (0 to 50; left out: all the customer held).
+    emptiesCollected is how many empty containers the rider took back (0 to 500; left out: all the customer held).
     With an idempotencyKey (a UUID the phone made for this update, with madeAt, when) the update is applied once
     however often it is sent: sent again, it gets the first answer; sent late, it is judged against the delivery
     as it is then (a move the delivery is already past is done, one it fell behind is caught up)."""

@@ -2,6 +2,7 @@ from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin.helpers import ActionForm
 
+from milkshop.admin_actions import EachRowActions
 from orders.models import Order, OrderLine, OrderStatusHistory
 from orders.workflows import OrderError, order_cancel, order_confirm, order_pack
 
@@ -33,7 +34,8 @@ class OrderStatusHistoryInline(admin.TabularInline):
 
 
 @admin.register(Order)
-class OrderAdmin(admin.ModelAdmin):
+class OrderAdmin(EachRowActions, admin.ModelAdmin):
+    refusals = OrderError
     list_display = [
         "number",
         "user",
@@ -92,19 +94,6 @@ class OrderAdmin(admin.ModelAdmin):
 
     def has_add_permission(self, request):
         return False  # orders are placed by customers (or subscriptions), never typed in
-
-    def _each(self, request, queryset, change, done: str) -> None:
-        changed, refused = 0, []
-        for order in queryset:
-            try:
-                change(order)
-                changed += 1
-            except OrderError as error:
-                refused.append(str(error))
-        if changed:
-            self.message_user(request, f"{changed} order(s) {done}.", messages.SUCCESS)
-        for message in refused:
-            self.message_user(request, message, messages.ERROR)
 
     @admin.action(description="Confirm selected orders (paid, or cash on delivery)")
     def confirm(self, request, queryset):

@@ -8,7 +8,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from accounts.tests.factories import UserFactory
-from delivery.models import DeliveryStatus, DeliveryZone, ProofPolicy, RiderRound, RiderRoundCount
+from delivery.models import DeliveryStatus, DeliveryZone, RiderRound, RiderRoundCount
 from delivery.rounds import (
     RoundError,
     RoundNotAllowed,
@@ -22,21 +22,13 @@ from delivery.rounds import (
 from delivery.services import DeliveryError, delivery_assign
 from delivery.signals import round_closed, round_counted
 from delivery.tests.factories import delivery_in, rider
-from orders.tests.factories import customer_with_address, delivery_zone, place_order
+from orders.tests.factories import customer_with_address, place_order
 from orders.workflows import delivery_transition
 from payments.models import PaymentMethod
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("zone_without_delivery_codes")]
 
 CASH = PaymentMethod.CASH
-
-
-@pytest.fixture(autouse=True)
-def no_delivery_codes():
-    """The test zone asks for no delivery code: these deliveries are handed over by the workflow alone."""
-    zone = delivery_zone()
-    zone.proof_policy = ProofPolicy.NEVER
-    zone.save()
 
 
 @pytest.fixture

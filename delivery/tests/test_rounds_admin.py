@@ -6,25 +6,18 @@ import pytest
 from django.urls import reverse
 
 from accounts.tests.factories import UserFactory
-from delivery.models import DeliveryStatus, DeliveryZone, ProofPolicy, RiderRound
+from delivery.models import DeliveryStatus, DeliveryZone, RiderRound
 from delivery.rounds import round_record_handover
 from delivery.services import delivery_assign
 from delivery.tests.factories import delivery_in, rider
-from orders.tests.factories import customer_with_address, delivery_zone
+from orders.tests.factories import customer_with_address
 from orders.workflows import delivery_transition
 from payments.models import PaymentMethod
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("zone_without_delivery_codes")]
 
 CHANGELIST = reverse("admin:delivery_riderround_changelist")
 COUNT = reverse("admin:delivery_riderround_count")
-
-
-@pytest.fixture(autouse=True)
-def no_delivery_codes():
-    zone = delivery_zone()
-    zone.proof_policy = ProofPolicy.NEVER
-    zone.save()
 
 
 @pytest.fixture

@@ -8,23 +8,16 @@ from decimal import Decimal
 import pytest
 
 from accounts.tests.factories import UserFactory
-from delivery.models import DeliveryStatus, DeliveryZone, ProofPolicy, RiderRound
+from delivery.models import DeliveryStatus, DeliveryZone, RiderRound
 from delivery.rounds import RoundError, round_close, round_record_handover
 from delivery.services import DeliveryError, delivery_assign
 from delivery.tests.factories import PATH, delivery_in, rider
 from milkshop.tests.threads import run_at_once
-from orders.tests.factories import delivery_zone, place_order
+from orders.tests.factories import place_order
 from orders.workflows import delivery_transition
 from payments.models import PaymentMethod
 
-pytestmark = pytest.mark.django_db(transaction=True)
-
-
-@pytest.fixture(autouse=True)
-def no_delivery_codes():
-    zone = delivery_zone()
-    zone.proof_policy = ProofPolicy.NEVER
-    zone.save()
+pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.usefixtures("zone_without_delivery_codes")]
 
 
 def test_two_first_counts_at_once_make_one_round_with_both_counts_kept():

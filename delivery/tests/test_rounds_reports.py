@@ -8,22 +8,14 @@ from django.urls import reverse
 
 from accounts.tests.factories import UserFactory
 from analytics.selectors import report_for
-from delivery.models import DeliveryStatus, DeliveryZone, ProofPolicy
+from delivery.models import DeliveryStatus, DeliveryZone
 from delivery.rounds import round_acknowledge_variance, round_record_handover
 from delivery.services import delivery_assign
 from delivery.tests.factories import delivery_in, rider
-from orders.tests.factories import delivery_zone
 from orders.workflows import delivery_transition
 from payments.models import PaymentMethod
 
-pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture(autouse=True)
-def no_delivery_codes():
-    zone = delivery_zone()
-    zone.proof_policy = ProofPolicy.NEVER
-    zone.save()
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("zone_without_delivery_codes")]
 
 
 @pytest.fixture

@@ -7,23 +7,16 @@ import pytest
 from django.urls import reverse
 
 from accounts.tests.factories import UserFactory
-from delivery.models import DeliveryStatus, DeliveryZone, ProofPolicy
+from delivery.models import DeliveryStatus, DeliveryZone
 from delivery.rounds import round_acknowledge_variance, round_close, round_record_handover
 from delivery.services import delivery_assign
 from delivery.tests.factories import delivery_in, place_order_today, rider
-from orders.tests.factories import customer_with_address, delivery_zone
+from orders.tests.factories import customer_with_address
 from payments.models import PaymentMethod
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("zone_without_delivery_codes")]
 
 CASH_PAGE = reverse("delivery:rider_cash")
-
-
-@pytest.fixture(autouse=True)
-def no_delivery_codes():
-    zone = delivery_zone()
-    zone.proof_policy = ProofPolicy.NEVER
-    zone.save()
 
 
 @pytest.fixture

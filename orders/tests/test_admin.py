@@ -56,7 +56,7 @@ def test_cancel_with_refund_action_cancels_for_the_reason_given(client, staff):
     assert order.status == OrderStatus.CANCELLED
     assert order.history.last().note == "No milk from the dairy today"
     assert order.history.last().changed_by == staff
-    assert "1 order(s) cancelled; what was paid is being refunded." in response.content.decode()
+    assert "1 order cancelled; what was paid is being refunded." in response.content.decode()
 
 
 def test_cancel_with_refund_action_without_a_reason_is_refused_and_changes_nothing(client, staff):

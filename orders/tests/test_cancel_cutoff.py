@@ -171,7 +171,7 @@ def test_after_the_cutoff_staff_cancel_from_the_admin_with_a_reason_and_the_wall
             follow=True,
         )
 
-    assert "1 order(s) cancelled; what was paid is being refunded." in response.content.decode()
+    assert "1 order cancelled; what was paid is being refunded." in response.content.decode()
     assert_all_came_back(order, left_before={pk: qty + 2 for pk, qty in left.items()})
     assert wallet_balance(user=order.user) == Decimal("100.00")
     order.refresh_from_db()

@@ -32,7 +32,8 @@ def test_admin_confirm_refuses_an_unpaid_online_order_and_says_why(client, staff
     response = confirm_in_admin(client, order)
 
     assert f"Order {order.number} {NOT_PAID}" in response.content.decode()
-    assert "order(s) confirmed" not in response.content.decode()
+    assert "order confirmed" not in response.content.decode()
+    assert "orders confirmed" not in response.content.decode()
     assert books(order) == before
 
 
