@@ -8,6 +8,7 @@ from django.db.models import Case, F, IntegerField, OuterRef, Q, Subquery, When
 from django.db.models.functions import Coalesce, Greatest
 from django.urls import reverse
 
+from billing.taxes import gst_slab_validator, hsn_code_validator
 from catalog.versions import forget_catalog_version
 
 
@@ -94,6 +95,17 @@ class Product(models.Model):
         related_name="products",
         limit_choices_to={"is_active": True},
         help_text="The returnable container each unit comes in (a glass bottle, a crate), with its deposit.",
+    )
+    hsn_code = models.CharField(
+        "HSN code", max_length=8, default="0401", validators=[hsn_code_validator], help_text="0401 is fresh milk."
+    )
+    gst_rate = models.DecimalField(
+        "GST rate (%)",
+        max_digits=5,
+        decimal_places=2,
+        default=Decimal("0.00"),
+        validators=[gst_slab_validator],
+        help_text="One of the GST slabs (settings.GST_SLABS); 0 for nil-rated goods such as fresh milk.",
     )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)

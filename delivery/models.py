@@ -12,6 +12,7 @@ from django.utils import timezone
 
 from accounts.models import RIDERS_GROUP
 from accounts.validators import PINCODE
+from billing.states import STATE_CHOICES
 from delivery.slots import DeliverySlot
 from milkshop.customer_versions import OwnedQuerySet
 from milkshop.money import format_money
@@ -33,6 +34,10 @@ class ProofPolicy(models.TextChoices):
     NEVER = "NEVER", "Never"
 
 
+def shop_state() -> str:
+    return settings.SHOP_STATE_CODE
+
+
 class DeliveryZone(models.Model):
     """A service area: the PIN codes the shop delivers to, and the riders who deliver there."""
 
@@ -45,6 +50,12 @@ class DeliveryZone(models.Model):
         choices=ProofPolicy.choices,
         default=ProofPolicy.CASH,
         help_text="When the rider must enter the customer's delivery code to mark an order delivered.",
+    )
+    state = models.CharField(
+        max_length=2,
+        choices=STATE_CHOICES,
+        default=shop_state,
+        help_text="The state the zone lies in: its deliveries pay CGST and SGST there, IGST when it is not the shop's.",
     )
     riders = models.ManyToManyField(
         settings.AUTH_USER_MODEL,

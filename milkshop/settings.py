@@ -14,6 +14,8 @@ import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.csp import CSP
 
+from billing.gstin import gstin_problem
+
 BASE_DIR = Path(__file__).resolve().parent.parent
 TESTING = "pytest" in sys.modules
 
@@ -72,6 +74,7 @@ INSTALLED_APPS = [
     "orders",
     "containers",
     "subscriptions",
+    "billing",
     "analytics",
     "notifications",
     "milkshop.observability",
@@ -237,6 +240,15 @@ CURRENCY = env_str("CURRENCY", "INR")
 CURRENCY_SYMBOL = env_str("CURRENCY_SYMBOL", "₹")
 MONEY_PLACES = Decimal("0.01")
 SHOP_NAME = "Milkshop"
+# What tax documents say of the seller. The GSTIN's first two digits are its state's GST code.
+SHOP_LEGAL_NAME = env_str("SHOP_LEGAL_NAME", "Milkshop Dairy Private Limited")
+SHOP_ADDRESS = env_str("SHOP_ADDRESS", "14, 2nd Main Road, Koramangala 5th Block, Bengaluru 560095")
+SHOP_GSTIN = env_required("SHOP_GSTIN", "29AAICM1234F1ZM").upper()
+if _gstin_problem := gstin_problem(SHOP_GSTIN):
+    raise ImproperlyConfigured(f"SHOP_GSTIN {SHOP_GSTIN!r} is not a GSTIN: {_gstin_problem}.")
+SHOP_STATE_CODE = SHOP_GSTIN[:2]
+# GST rates a product may carry, in percent (the slabs since September 2025).
+GST_SLABS = [Decimal(rate) for rate in env_list("GST_SLABS", "0,5,18,40")]
 # Where the shop is reached from outside, for links in emails and SMS (no trailing slash). In production it
 # defaults to https:// and the first of ALLOWED_HOSTS.
 SITE_URL = env_str("SITE_URL").rstrip("/")

@@ -18,6 +18,9 @@ class NotificationType(models.TextChoices):
     SUBSCRIPTION_CANCELLED = "SUBSCRIPTION_CANCELLED", "Subscription cancelled"
     SUBSCRIPTION_ORDER_SKIPPED = "SUBSCRIPTION_ORDER_SKIPPED", "Subscription delivery skipped"
     WALLET_LOW_BALANCE = "WALLET_LOW_BALANCE", "Wallet running low"
+    STATEMENT_READY = "STATEMENT_READY", "Monthly statement"
+    STATEMENT_OVERDUE = "STATEMENT_OVERDUE", "Statement overdue"
+    ACCOUNT_PAYMENT_RECEIVED = "ACCOUNT_PAYMENT_RECEIVED", "Monthly account payment received"
 
 
 class Channel(models.TextChoices):

@@ -1,13 +1,18 @@
 """The one way the order lifecycle locks rows, and the one order it locks them in.
 
     cart → order → delivery → payments → stock (products by pk, then their supply rows) → slot → containers
-    → wallets → route
+    → wallets → accounts → route → documents
 
 containers is the customers' container balances (containers.services): the deposit an order charges and the one a
 delivery gives back are worked out under them.
 
+accounts is the households' monthly accounts (billing.ledger): what they owe is read and changed under them.
+
 route is the delivery zones' rows, which delivery.routes locks itself when new deliveries give households their
-place in a zone's route: deliveries are created after every other lock is held, and nothing is locked after them.
+place in a zone's route: deliveries are created after every other lock is held, and only documents after them.
+
+documents is the tax documents' number series (billing.documents): a number is taken last, held for the shortest
+time, and given back by a rollback, so the series has no gaps.
 
 Every function of orders.workflows takes its locks through one Locks, which refuses a lock that comes earlier in
 this order than one it already holds: two lifecycle changes then never wait for each other in a circle (a
@@ -18,6 +23,8 @@ Rows of the same kind are locked in primary-key order.
 from datetime import date
 from decimal import Decimal
 
+from billing.ledger import accounts_lock
+from billing.models import BillingAccount
 from cart.models import Cart
 from catalog.stock import Stock, stock_lock
 from containers.models import ContainerBalance
@@ -28,7 +35,7 @@ from orders.models import Order
 from payments.models import Payment
 from payments.services import wallets_lock_balances
 
-ORDER = ("cart", "order", "delivery", "payments", "stock", "slot", "containers", "wallets")
+ORDER = ("cart", "order", "delivery", "payments", "stock", "slot", "containers", "wallets", "accounts", "documents")
 
 
 class LockOrderError(RuntimeError):
@@ -85,3 +92,12 @@ class Locks:
         """Lock the customers' wallets and return their balances."""
         self._take("wallets")
         return wallets_lock_balances(user_ids=sorted(set(user_ids)))
+
+    def accounts(self, user_ids) -> dict[int, BillingAccount]:
+        """Lock the customers' monthly accounts (the prepaid have none: they are left out)."""
+        self._take("accounts")
+        return accounts_lock(user_ids=sorted(set(user_ids)))
+
+    def documents(self) -> None:
+        """Say that a document number is about to be taken (billing.documents locks its series row itself)."""
+        self._take("documents")

@@ -13,6 +13,7 @@ class PaymentMethod(models.TextChoices):
     UPI = "UPI", "UPI"
     CASH = "CASH", "Cash on delivery"
     WALLET = "WALLET", "Wallet"
+    POSTPAID = "POSTPAID", "Monthly account"
 
 
 ONLINE_METHODS = (PaymentMethod.CARD, PaymentMethod.UPI)
@@ -37,6 +38,7 @@ PAYMENT_TRANSITIONS = {
 class PaymentPurpose(models.TextChoices):
     ORDER = "ORDER", "Order"
     WALLET_TOPUP = "WALLET_TOPUP", "Wallet top-up"
+    ACCOUNT = "ACCOUNT", "Monthly account payment"
 
 
 class Payment(models.Model):
@@ -53,6 +55,14 @@ class Payment(models.Model):
     idempotency_key = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     refunded_amount = models.DecimalField(max_digits=10, decimal_places=2, default=Decimal("0.00"))
     failure_reason = models.CharField(max_length=255, blank=True)
+    received_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        help_text="Who took a cash payment by hand (a rider on the round, or staff).",
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -67,7 +77,8 @@ class Payment(models.Model):
                 name="payment_refund_within_amount",
             ),
             models.CheckConstraint(
-                condition=Q(purpose="WALLET_TOPUP") | Q(order__isnull=False), name="order_payment_has_order"
+                condition=Q(purpose__in=["WALLET_TOPUP", "ACCOUNT"]) | Q(order__isnull=False),
+                name="order_payment_has_order",
             ),
         ]
 

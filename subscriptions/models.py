@@ -151,6 +151,7 @@ class MissedDelivery(models.Model):
         PRODUCT_UNAVAILABLE = "PRODUCT_UNAVAILABLE", "Product no longer sold"
         NO_ADDRESS = "NO_ADDRESS", "No delivery address in our service area"
         SLOT_FULL = "SLOT_FULL", "Delivery slot full"
+        OVER_LIMIT = "OVER_LIMIT", "Monthly account over its credit limit"
 
     subscription = models.ForeignKey(Subscription, on_delete=models.CASCADE, related_name="missed")
     date = models.DateField()
