@@ -1,4 +1,5 @@
 import secrets
+from decimal import Decimal
 
 from django.conf import settings
 from django.core.files.storage import storages
@@ -150,6 +151,8 @@ class OrderLine(models.Model):
     product = models.ForeignKey("catalog.Product", null=True, on_delete=models.SET_NULL, related_name="+")
     product_name = models.CharField(max_length=120)
     unit = models.CharField(max_length=40)
+    hsn_code = models.CharField("HSN code", max_length=8, default="0401")
+    gst_rate = models.DecimalField("GST rate (%)", max_digits=5, decimal_places=2, default=Decimal("0.00"))
     unit_price = models.DecimalField(max_digits=10, decimal_places=2)
     qty = models.PositiveIntegerField()
     line_total = models.DecimalField(max_digits=10, decimal_places=2)

@@ -57,12 +57,14 @@ class Placement:
 
 
 def _line(order: Order, product: Product, qty: int) -> OrderLine:
-    """A line as sold: name, unit and price snapshotted from the product."""
+    """A line as sold: name, unit, price and tax snapshotted from the product."""
     return OrderLine(
         order=order,
         product=product,
         product_name=product.name,
         unit=product.unit,
+        hsn_code=product.hsn_code,
+        gst_rate=product.gst_rate,
         unit_price=product.price,
         qty=qty,
         line_total=product.price * qty,
