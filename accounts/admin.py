@@ -4,9 +4,12 @@ from django.contrib import admin
 from django.contrib.admin.forms import AdminAuthenticationForm
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.contrib.auth.forms import AdminUserCreationForm, UserChangeForm
+from django.urls import reverse
+from django.utils.html import format_html
 
 from accounts.models import Address, User
 from accounts.services import address_delete, address_save
+from billing.models import BillingAccount
 from subscriptions.services import SubscriptionError, subscriptions_zone_for_address
 
 
@@ -83,8 +86,16 @@ class UserAdmin(DjangoUserAdmin):
     list_display = ["email", "name", "phone", "is_staff", "is_active", "created_at"]
     list_filter = ["is_staff", "is_superuser", "is_active", "groups"]
     search_fields = ["email", "name", "phone"]
-    readonly_fields = ["last_login", "created_at", "updated_at"]
+    readonly_fields = ["last_login", "created_at", "updated_at", "monthly_account"]
     inlines = [AddressInline]
+
+    @admin.display(description="How they pay")
+    def monthly_account(self, user):
+        account = BillingAccount.objects.filter(user=user).first() if user.pk else None
+        if account is None:
+            return "Prepaid (no monthly account)"
+        url = reverse("admin:billing_billingaccount_change", args=[account.pk])
+        return format_html('<a href="{}">{}</a>', url, account)
 
     def save_formset(self, request, form, formset, change):
         if formset.model is not Address:
@@ -96,7 +107,7 @@ class UserAdmin(DjangoUserAdmin):
 
     fieldsets = [
         (None, {"fields": ["email", "password"]}),
-        ("Personal info", {"fields": ["name", "phone"]}),
+        ("Personal info", {"fields": ["name", "phone", "monthly_account"]}),
         ("Permissions", {"fields": ["is_active", "is_staff", "is_superuser", "groups", "user_permissions"]}),
         ("Dates", {"fields": ["last_login", "created_at", "updated_at"]}),
     ]

@@ -15,6 +15,7 @@ STAFF_MANAGED_APPS = (
     "containers",
     "notifications",
     "analytics",
+    "billing",
 )
 
 

@@ -22,6 +22,10 @@ from django.utils import timezone
 
 from accounts.models import RIDERS_GROUP, User
 from analytics.models import AnalyticsEvent, EventType
+from billing.selectors import AGEING_BUCKETS, AGEING_OVER
+from billing.selectors import receivables_ageing as statements_ageing
+from billing.selectors_documents import gst_summary as gst_summary_rows
+from billing.selectors_documents import gst_summary_totals
 from containers.models import OrderDeposit
 from delivery.models import ACTIVE_STATUSES, Delivery, DeliveryStatus, FailureReason, RiderRound
 from milkshop.money import to_money
@@ -401,6 +405,87 @@ def events(start: date, end: date) -> Table:
     )
 
 
+def receivables_ageing(start: date, end: date) -> Table:
+    """Monthly accounts still owing on their statements, as they stand on the range's last day (today if that is
+    later): by days since each statement's due date; one total row last."""
+    rows = statements_ageing(today=min(end, timezone.localdate()))
+    amounts = [key for key, *_ in AGEING_BUCKETS] + [AGEING_OVER[0], "outstanding"]
+    if rows:
+        totals = {key: sum((row[key] for row in rows), Decimal("0.00")) for key in amounts}
+        rows.append(
+            {
+                "customer": "All accounts",
+                "email": "",
+                "statements": sum(row["statements"] for row in rows),
+                **totals,
+                "oldest_due": min(row["oldest_due"] for row in rows),
+            }
+        )
+    return Table(
+        key="receivables-ageing",
+        title="Receivables ageing",
+        columns=[
+            Column("customer", "Customer", "text"),
+            Column("email", "Email", "text"),
+            Column("statements", "Statements owing"),
+            *(Column(key, label, "money") for key, label, _ in AGEING_BUCKETS),
+            Column(AGEING_OVER[0], AGEING_OVER[1], "money"),
+            Column("outstanding", "Outstanding", "money"),
+            Column("oldest_due", "Oldest due date", "date"),
+        ],
+        rows=rows,
+    )
+
+
+def gst_summary(start: date, end: date) -> Table:
+    """The GST summary of the calendar month the range ends in: by rate and HSN code, credit notes taken off,
+    nil-rated goods in rows of their own; one total row last."""
+    month = end.replace(day=1)
+    summary = gst_summary_rows(month=month)
+    rows = [
+        {
+            "gst_rate": f"{row.gst_rate.normalize():f} %",
+            "hsn_code": row.hsn_code,
+            "supply": "Nil-rated" if row.nil_rated else "Taxable",
+            "taxable_value": row.taxable_value,
+            "cgst": row.cgst,
+            "sgst": row.sgst,
+            "igst": row.igst,
+            "total": row.total,
+        }
+        for row in summary
+    ]
+    if rows:
+        totals = gst_summary_totals(summary)
+        rows.append(
+            {
+                "gst_rate": "All",
+                "hsn_code": "",
+                "supply": "",
+                "taxable_value": totals.taxable_value,
+                "cgst": totals.cgst,
+                "sgst": totals.sgst,
+                "igst": totals.igst,
+                "total": totals.total,
+            }
+        )
+    return Table(
+        key="gst-summary",
+        title=f"GST summary, {month:%B %Y}",
+        columns=[
+            Column("gst_rate", "GST rate", "text"),
+            Column("hsn_code", "HSN", "text"),
+            Column("supply", "Supply", "text"),
+            Column("taxable_value", "Taxable value", "money"),
+            Column("cgst", "CGST", "money"),
+            Column("sgst", "SGST", "money"),
+            Column("igst", "IGST", "money"),
+            Column("total", "Total", "money"),
+        ],
+        rows=rows,
+    )
+
+
 SECTIONS = [
     orders_per_day,
     orders_by_status,
@@ -412,6 +497,8 @@ SECTIONS = [
     cash_variances,
     new_customers,
     events,
+    receivables_ageing,
+    gst_summary,
 ]
 
 

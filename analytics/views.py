@@ -4,7 +4,7 @@ from functools import wraps
 
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import render
 from django.utils import timezone
 from django.utils.formats import date_format
@@ -13,7 +13,7 @@ from django.views.decorators.http import require_GET
 from analytics.charts import bar_list, column_chart, whole_money, whole_number
 from analytics.exports import table_csv, tables_json
 from analytics.forms import ReportRangeForm, quick_ranges
-from analytics.selectors import REPORT_KEYS, Report, report_for, report_table
+from analytics.selectors import REPORT_KEYS, Report, gst_summary, report_for, report_table
 from analytics.services import daily_report_names, reports_storage
 from milkshop.money import format_money
 
@@ -138,6 +138,20 @@ def export(request: HttpRequest, key: str, format: str) -> HttpResponse:
     else:
         response = HttpResponse(tables_json(start=start, end=end, tables=tables), content_type="application/json")
     response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return response
+
+
+@staff_required
+@require_GET
+def gst_summary_month(request: HttpRequest) -> HttpResponse:
+    """The GST summary of the month chosen (?month=2026-11) as CSV."""
+    try:
+        month = date.fromisoformat(f"{request.GET.get('month', '')}-01")
+        table = gst_summary(month, month)
+    except (ValueError, OverflowError):  # OverflowError: year 1 or 9999, which have no month before or after
+        return HttpResponseBadRequest("Choose a month, as 2026-11.", content_type="text/plain; charset=utf-8")
+    response = HttpResponse(table_csv(table), content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="milkshop-gst-summary-{month:%Y-%m}.csv"'
     return response
 
 

@@ -17,6 +17,7 @@ from django.db import models
 from django.db.models import Q
 
 from billing.states import STATE_CHOICES
+from milkshop.customer_versions import OwnedQuerySet
 
 
 def documents_storage():
@@ -46,6 +47,8 @@ class BillingAccount(models.Model):
     )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
+
+    objects = OwnedQuerySet.as_manager()
 
     class Meta:
         constraints = [models.CheckConstraint(condition=Q(credit_limit__gte=0), name="credit_limit_not_negative")]
@@ -81,6 +84,8 @@ class LedgerEntry(models.Model):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
     created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = OwnedQuerySet.as_manager()
 
     class Meta:
         ordering = ["day", "pk"]
@@ -122,6 +127,8 @@ class Statement(models.Model):
     issued_at = models.DateTimeField()
     due_date = models.DateField()
     pdf = models.FileField(upload_to="statements/", blank=True, storage=documents_storage)
+
+    objects = OwnedQuerySet.as_manager()
 
     class Meta:
         ordering = ["-period_start", "-version"]
@@ -204,6 +211,8 @@ class TaxDocument(models.Model):
     igst = models.DecimalField(max_digits=12, decimal_places=2)
     total = models.DecimalField(max_digits=12, decimal_places=2, help_text="Goods with tax; deposits are not in it.")
     pdf = models.FileField(upload_to="documents/", blank=True, storage=documents_storage)
+
+    objects = OwnedQuerySet.as_manager()
 
     class Meta:
         ordering = ["-issued_at", "-pk"]

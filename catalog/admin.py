@@ -46,7 +46,7 @@ class ProductAdminForm(forms.ModelForm):
     class Meta:
         model = Product
         fields = ["name", "slug", "category", "unit", "price", "perishable", "daily_supply", "is_active"]
-        fields += ["subscribable", "container", "description", "image"]
+        fields += ["subscribable", "container", "hsn_code", "gst_rate", "description", "image"]
 
 
 @admin.register(Product)
@@ -57,6 +57,8 @@ class ProductAdmin(admin.ModelAdmin):
         "unit",
         "category",
         "price",
+        "hsn_code",
+        "gst_rate",
         "stock_or_supply",
         "is_active",
         "subscribable",
@@ -64,18 +66,20 @@ class ProductAdmin(admin.ModelAdmin):
     ]
     list_display_links = ["thumbnail", "name"]
     list_editable = ["price", "is_active"]
-    list_filter = ["category", "is_active", "perishable", StockFilter, "subscribable", "container"]
+    list_filter = ["category", "is_active", "perishable", StockFilter, "subscribable", "container", "gst_rate"]
     list_select_related = ["category"]
     search_fields = ["name", "slug", "description"]
     prepopulated_fields = {"slug": ["name", "unit"]}
     readonly_fields = ["stock", "image_preview", "created_at", "updated_at"]
     fieldsets = [
         (None, {"fields": ["name", "slug", "category", "unit", "price", "is_active", "subscribable", "container"]}),
+        ("GST", {"fields": ["hsn_code", "gst_rate"]}),
         ("Stock", {"fields": ["perishable", "daily_supply", "stock"]}),
         (None, {"fields": ["description", "image", "image_preview", "created_at", "updated_at"]}),
     ]
     add_fieldsets = [
         (None, {"fields": ["name", "slug", "category", "unit", "price", "is_active", "subscribable", "container"]}),
+        ("GST", {"fields": ["hsn_code", "gst_rate"]}),
         ("Stock", {"fields": ["perishable", "daily_supply", "opening_stock"]}),
         (None, {"fields": ["description", "image"]}),
     ]

@@ -151,6 +151,27 @@ def product_picture(name: str, unit: str, category: str) -> bytes:
     return buffer.getvalue()
 
 
+# HSN code and GST rate (the slabs from 22 September 2025) by product name; unnamed products are fresh milk, 0401 at
+# nil. Packed and labelled curd, lassi and buttermilk pay 5 % (loose they would be nil); paneer is nil.
+DEMO_GST = {
+    "Fresh Curd": ("0403", "5"),
+    "Greek Yogurt": ("0403", "5"),
+    "Mishti Doi": ("0403", "5"),
+    "Malai Paneer": ("0406", "0"),
+    "Cheese Slices": ("0406", "5"),
+    "Cow Ghee": ("0405", "5"),
+    "Buffalo Ghee": ("0405", "5"),
+    "Salted Butter": ("0405", "5"),
+    "White Butter": ("0405", "5"),
+    "Buttermilk (Chaas)": ("0403", "5"),
+    "Sweet Lassi": ("0403", "5"),
+    "Mango Lassi": ("0403", "5"),
+    "Badam Milk": ("2202", "5"),
+    "Fresh Cream": ("0401", "5"),
+    "Khoa": ("0404", "5"),
+}
+
+
 def demo_catalog_ensure() -> int:
     """Create the demo categories and products that are missing; returns how many products were added."""
     categories = {}
@@ -164,6 +185,7 @@ def demo_catalog_ensure() -> int:
         if Product.objects.filter(slug=slug).exists():
             continue
         perishable = category in PERISHABLE_CATEGORIES
+        hsn_code, gst_rate = DEMO_GST.get(name, ("0401", "0"))
         product = Product(
             name=name,
             slug=slug,
@@ -173,6 +195,8 @@ def demo_catalog_ensure() -> int:
             perishable=perishable,
             daily_supply=stock if perishable else 0,
             subscribable=subscribable,
+            hsn_code=hsn_code,
+            gst_rate=Decimal(gst_rate),
             description=description,
         )
         product.image.save(f"{slug}.png", ContentFile(product_picture(name, unit, category)), save=False)

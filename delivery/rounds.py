@@ -9,13 +9,14 @@ given to its rider any more (delivery.services.delivery_assign refuses it).
 """
 
 from collections import defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, timedelta
 from decimal import Decimal, InvalidOperation
 from functools import partial
 
 from django.db import transaction
 from django.db.models import Count, Q, Sum
+from django.db.models.functions import TruncDate
 from django.utils import timezone
 
 from accounts.models import User
@@ -31,7 +32,7 @@ from delivery.models import (
 from delivery.selectors import rider_day
 from delivery.signals import round_closed, round_counted
 from milkshop.money import format_money
-from payments.models import PaymentMethod
+from payments.models import Payment, PaymentMethod, PaymentPurpose, PaymentStatus
 
 ZERO = Decimal("0.00")
 MAX_AMOUNT = Decimal("99999999.99")  # what the amount columns hold (10 digits, 2 of them paise)
@@ -91,15 +92,21 @@ class RoundSheet:
     lines: list[CashLine]
     deliveries: int
     on_the_road: int
+    # Cash the rider took that day towards households' monthly accounts (Payment rows, oldest first).
+    account_payments: list = field(default_factory=list)
 
     @property
     def due(self) -> Decimal:
         return sum((line.due for line in self.lines), ZERO)
 
     @property
+    def account_cash(self) -> Decimal:
+        return sum((payment.amount for payment in self.account_payments), ZERO)
+
+    @property
     def collected(self) -> Decimal:
-        """What the rider holds and hands over."""
-        return sum((line.collected for line in self.lines), ZERO)
+        """What the rider holds and hands over: cash at the doors and cash paid towards monthly accounts."""
+        return sum((line.collected for line in self.lines), ZERO) + self.account_cash
 
     @property
     def still_to_collect(self) -> Decimal:
@@ -157,7 +164,31 @@ def round_for(*, rider: User, day: date) -> RoundSheet:
         lines=lines,
         deliveries=len(deliveries),
         on_the_road=sum(1 for delivery in deliveries if delivery.is_active),
+        account_payments=list(_account_cash(riders=[rider], since=day, until=day).select_related("user")),
     )
+
+
+def _account_cash(*, riders, since: date, until: date):
+    """Cash riders took towards monthly accounts, on local days since..until (a payment counts on the day taken)."""
+    return Payment.objects.filter(
+        purpose=PaymentPurpose.ACCOUNT,
+        method=PaymentMethod.CASH,
+        status__in=[PaymentStatus.SUCCESS, PaymentStatus.REFUNDED],
+        received_by__in=riders,
+        created_at__date__range=(since, until),
+    ).order_by("created_at", "pk")
+
+
+def _account_cash_by_day(*, riders, since: date, until: date) -> dict[tuple[int, date], Decimal]:
+    rows = (
+        _account_cash(riders=riders, since=since, until=until)
+        .annotate(day=TruncDate("created_at"))
+        .values("received_by", "day")
+        .annotate(total=Sum("amount"))
+        .values_list("received_by", "day", "total")
+        .order_by()
+    )
+    return {(rider_id, day): total for rider_id, day, total in rows}
 
 
 @dataclass(frozen=True)
@@ -191,6 +222,7 @@ def rounds_of_day(*, day: date) -> list[RiderDaySummary]:
     """Every rider with deliveries on a day, with the cash they collected and their round if counted (three queries)."""
     rows = list(_collected_by_rider(Delivery.objects.filter(delivery_date=day, rider__isnull=False)))
     riders = User.objects.in_bulk([row["rider"] for row in rows])
+    account_cash = _account_cash_by_day(riders=list(riders), since=day, until=day)
     rounds = {
         found.rider_id: found
         for found in RiderRound.objects.filter(date=day).select_related(
@@ -202,7 +234,7 @@ def rounds_of_day(*, day: date) -> list[RiderDaySummary]:
             rider=riders[row["rider"]],
             deliveries=row["deliveries"],
             on_the_road=row["on_the_road"],
-            collected=row["collected"],
+            collected=row["collected"] + account_cash.get((row["rider"], day), ZERO),
             round=rounds.get(row["rider"]),
         )
         for row in rows
@@ -232,6 +264,8 @@ def rider_round_history(*, rider: User, today: date | None = None, days: int = H
     collected = defaultdict(lambda: ZERO)
     for row in _collected_by_rider(Delivery.objects.filter(rider=rider, delivery_date__range=(since, today))):
         collected[row["delivery_date"]] = row["collected"]
+    for (_rider, day), total in _account_cash_by_day(riders=[rider], since=since, until=today).items():
+        collected[day] += total
     rounds = {
         found.date: found
         for found in RiderRound.objects.filter(rider=rider, date__range=(since, today)).select_related("closed_by")
@@ -269,9 +303,14 @@ def _amount(value) -> Decimal:
 
 
 def _collected(rider: User, day: date) -> Decimal:
-    return Delivery.objects.filter(rider=rider, delivery_date=day, status=DeliveryStatus.DELIVERED).aggregate(
+    at_doors = Delivery.objects.filter(rider=rider, delivery_date=day, status=DeliveryStatus.DELIVERED).aggregate(
         total=Sum("cash_collected", default=ZERO)
     )["total"]
+    return at_doors + _collected_for_accounts(rider, day)
+
+
+def _collected_for_accounts(rider: User, day: date) -> Decimal:
+    return _account_cash(riders=[rider], since=day, until=day).aggregate(total=Sum("amount", default=ZERO))["total"]
 
 
 def _locked(round: RiderRound) -> RiderRound:
@@ -392,7 +431,7 @@ def round_close(*, round: RiderRound, by: User) -> RiderRound:
         collected = sum(
             (d.cash_collected for d in deliveries if d.status == DeliveryStatus.DELIVERED),
             ZERO,
-        )
+        ) + _collected_for_accounts(locked.rider, locked.date)
         if collected != locked.cash_collected:
             raise RoundError(
                 f"{whose} cannot close: {format_money(collected)} was collected in all, but the cash was counted "

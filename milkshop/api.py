@@ -9,6 +9,7 @@ from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, AuthorizationError, HttpError, ValidationError
 
 from accounts.api import router as accounts_router
+from billing.api import router as billing_router
 from cart.api import router as cart_router
 from catalog.api import router as catalog_router
 from delivery.api import router as delivery_router
@@ -36,6 +37,7 @@ ROUTERS = (
     subscriptions_router,
     payments_router,
     delivery_router,
+    billing_router,
 )
 for router in ROUTERS:
     api.add_router("/", router)

@@ -35,6 +35,10 @@ OWNERS = {
     "containers.ContainerMovement": "user_id",
     "containers.OrderDeposit": "order__user_id",
     "containers.DepositRelease": "user_id",
+    "billing.BillingAccount": "user_id",
+    "billing.LedgerEntry": "account__user_id",
+    "billing.Statement": "account__user_id",
+    "billing.TaxDocument": "user_id",
 }
 
 

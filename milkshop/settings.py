@@ -116,6 +116,7 @@ TEMPLATES = [
                 "milkshop.context_processors.shop",
                 "cart.context_processors.cart_count",
                 "delivery.context_processors.delivery_nav",
+                "billing.context_processors.monthly_account",
             ],
         },
     },

@@ -26,6 +26,7 @@ urlpatterns = [
     path("_allauth/", include("allauth.headless.urls")),
     path("accounts/", include("allauth.urls")),
     path("account/", include("accounts.urls")),
+    path("account/", include("billing.urls")),
     path("admin/", admin.site.urls),
 ]
 

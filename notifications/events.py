@@ -19,6 +19,10 @@ from django.urls import reverse
 from django.utils import timezone
 
 from accounts.models import User
+from billing.ledger import account_balance, account_exposure
+from billing.models import BillingAccount, Statement
+from billing.selectors import account_standing
+from billing.statements import statement_pdf_file
 from delivery.models import CUSTOMER_LABELS, Delivery, DeliveryStatus
 from delivery.proofs import proof_code_for_customer
 from notifications.models import Channel, NotificationType
@@ -169,6 +173,8 @@ def order_cancelled(payload: dict) -> list[Message]:
 @builds("PAYMENT_COMPLETED")
 def payment_completed(payload: dict) -> list[Message]:
     payment = Payment.objects.select_related("user", "order").get(pk=payload["payment_id"])
+    if payment.purpose == PaymentPurpose.ACCOUNT:
+        return []  # ACCOUNT_PAYMENT_RECEIVED tells it, once the ledger has counted it
     topup = payment.purpose == PaymentPurpose.WALLET_TOPUP
     return [
         Message(
@@ -191,6 +197,8 @@ def payment_completed(payload: dict) -> list[Message]:
 @builds("PAYMENT_FAILED")
 def payment_failed(payload: dict) -> list[Message]:
     payment = Payment.objects.select_related("user", "order").get(pk=payload["payment_id"])
+    if payment.purpose == PaymentPurpose.ACCOUNT:
+        return []  # the account page says so at once; what is owed has not changed
     order = payment.order
     topup = payment.purpose == PaymentPurpose.WALLET_TOPUP
     can_retry = order is not None and order.awaits_online_payment
@@ -235,6 +243,7 @@ def payment_refunded(payload: dict) -> list[Message]:
                 "payment": payment,
                 "order": order,
                 "to_wallet": to_wallet,
+                "to_account": payment.method == PaymentMethod.POSTPAID,  # credited to the monthly account
                 "balance": wallet_balance(user=payment.user) if to_wallet else None,
             },
             url=reverse("payments:wallet") if to_wallet or order is None else order.get_absolute_url(),
@@ -340,7 +349,9 @@ def subscription_order_skipped(payload: dict) -> list[Message]:
     url = {
         Reason.LOW_BALANCE: reverse("payments:wallet"),
         Reason.NO_ADDRESS: reverse("accounts:profile"),
+        Reason.OVER_LIMIT: reverse("billing:account"),
     }.get(reason, _subscription_url(subscription))
+    account = BillingAccount.objects.filter(user=subscription.user).first() if reason == Reason.OVER_LIMIT else None
     return [
         Message(
             user=subscription.user,
@@ -354,6 +365,9 @@ def subscription_order_skipped(payload: dict) -> list[Message]:
                 "reason_label": Reason(reason).label,
                 "cost": subscription.product.price * subscription.qty,
                 "balance": wallet_balance(user=subscription.user) if reason == Reason.LOW_BALANCE else None,
+                # OVER_LIMIT: what the monthly account owes (with deliveries on their way) and its limit.
+                "owed": account_exposure(account=account) if account else None,
+                "limit": account.credit_limit if account else None,
             },
             url=url,
         )
@@ -375,3 +389,112 @@ def wallet_low_balance(payload: dict) -> list[Message]:
             url=reverse("payments:wallet"),
         )
     ]
+
+
+# Monthly accounts
+
+
+def _account_url() -> str:
+    return reverse("billing:account")
+
+
+def _statement_figures(statement_id: int, today: date) -> tuple:
+    """The statement, and where it stands now (what of it is still owed, by the oldest-first settlement)."""
+    statement = Statement.objects.select_related("account__user").get(pk=statement_id)
+    standing = account_standing(account=statement.account, today=today)
+    row = next((row for row in standing.statements if row.statement.pk == statement.pk), None)
+    return statement, row, standing
+
+
+@builds("STATEMENT_ISSUED")
+def statement_ready(payload: dict) -> list[Message]:
+    statement, row, standing = _statement_figures(payload["statement_id"], timezone.localdate())
+    if not statement.is_current:
+        return []  # made again before this went out: the newer version's message says it all
+    return [
+        Message(
+            user=statement.account.user,
+            type=NotificationType.STATEMENT_READY,
+            event_key=f"STATEMENT_READY:statement-{statement.pk}",
+            channels=EVERYWHERE,
+            context={
+                "statement": statement,
+                "amount_due": max(statement.closing_balance, Decimal("0.00")),
+                "credit": max(-statement.closing_balance, Decimal("0.00")),
+                "replaces": statement.version > 1,
+            },
+            url=_account_url(),
+        )
+    ]
+
+
+@builds("STATEMENT_OVERDUE")
+def statement_overdue(payload: dict) -> list[Message]:
+    statement, row, standing = _statement_figures(payload["statement_id"], date.fromisoformat(payload["day"]))
+    if row is None or row.outstanding <= 0:
+        return []  # paid, or made again, since the reminder was queued
+    stage = payload["stage"]
+    return [
+        Message(
+            user=statement.account.user,
+            type=NotificationType.STATEMENT_OVERDUE,
+            event_key=f"STATEMENT_OVERDUE:statement-{statement.pk}:stage-{stage}",
+            channels=EVERYWHERE,
+            context={
+                "statement": statement,
+                "amount_due": row.outstanding,
+                "days_overdue": row.days_overdue,
+                "total_outstanding": standing.outstanding,
+            },
+            url=_account_url(),
+        )
+    ]
+
+
+@builds("ACCOUNT_PAYMENT_RECEIVED")
+def account_payment_received(payload: dict) -> list[Message]:
+    payment = Payment.objects.select_related("user").get(pk=payload["payment_id"])
+    account = BillingAccount.objects.get(user=payment.user)
+    balance = account_balance(account=account)
+    return [
+        Message(
+            user=payment.user,
+            type=NotificationType.ACCOUNT_PAYMENT_RECEIVED,
+            event_key=f"ACCOUNT_PAYMENT_RECEIVED:payment-{payment.pk}",
+            channels=frozenset({EMAIL, IN_APP}),
+            context={
+                "payment": payment,
+                "owed": max(balance, Decimal("0.00")),
+                "credit": max(-balance, Decimal("0.00")),
+            },
+            url=_account_url(),
+        )
+    ]
+
+
+# Attachments: made when an email is sent (and again on a retry), from what its event key names.
+
+Attachment = tuple[str, bytes, str]
+ATTACHMENTS: dict[str, Callable[[str], list[Attachment]]] = {}
+
+
+def attaches(type: str):
+    def register(maker: Callable[[str], list[Attachment]]):
+        ATTACHMENTS[type] = maker
+        return maker
+
+    return register
+
+
+def attachments_for(*, type: str, event_key: str) -> list[Attachment]:
+    maker = ATTACHMENTS.get(type)
+    return maker(event_key) if maker else []
+
+
+@attaches(NotificationType.STATEMENT_READY)
+def statement_attachment(event_key: str) -> list[Attachment]:
+    statement_id = int(event_key.rsplit("statement-", 1)[1])
+    statement = Statement.objects.select_related("account__user").get(pk=statement_id)
+    with statement_pdf_file(statement=statement).open("rb") as pdf:
+        content = pdf.read()
+    return [(f"statement-{statement.period_start:%Y-%m}.pdf", content, "application/pdf")]

@@ -63,12 +63,15 @@ KIND_OF_TYPE = {
     NotificationType.SUBSCRIPTION_PAUSED: NotificationKind.SUBSCRIPTIONS,
     NotificationType.SUBSCRIPTION_CANCELLED: NotificationKind.SUBSCRIPTIONS,
     NotificationType.WALLET_LOW_BALANCE: NotificationKind.WALLET,
+    NotificationType.STATEMENT_READY: NotificationKind.PAYMENTS,
+    NotificationType.STATEMENT_OVERDUE: NotificationKind.PAYMENTS,
+    NotificationType.ACCOUNT_PAYMENT_RECEIVED: NotificationKind.PAYMENTS,
 }
 
 KIND_HELP = {
     NotificationKind.ORDERS: "Confirmations and cancellations.",
     NotificationKind.DELIVERIES: "On the way, delivered, or a delivery that could not happen or was skipped.",
-    NotificationKind.PAYMENTS: "Top-ups, failed payments and refunds.",
+    NotificationKind.PAYMENTS: "Top-ups, failed payments, refunds, and your monthly account's statements.",
     NotificationKind.SUBSCRIPTIONS: "When a subscription starts, pauses, resumes or ends.",
     NotificationKind.WALLET: "A reminder when your wallet won't cover the next few days of milk.",
 }

@@ -6,11 +6,14 @@ subscription_orders_generated (subscription orders are not announced one by one;
 """
 
 import uuid
+from functools import partial
 
+from django.db import transaction
 from django.dispatch import receiver
 from django.utils import timezone
 
 from accounts.signals import user_registered
+from billing.signals import account_payment_received, statement_issued, statement_overdue
 from delivery.signals import delivery_updated
 from milkshop.taskqueue.services import enqueue
 from orders.signals import order_cancelled, order_confirmed
@@ -94,3 +97,19 @@ def on_wallet_low_balance(sender, user_id: int, balance: str, needed: str, **kwa
     enqueue_notify(
         "WALLET_LOW_BALANCE", user_id=user_id, balance=balance, needed=needed, date=timezone.localdate().isoformat()
     )
+
+
+@receiver(statement_issued, dispatch_uid="notifications.statement_issued")
+def on_statement_issued(sender, statement_id: int, **kwargs):
+    transaction.on_commit(partial(enqueue_notify, "STATEMENT_ISSUED", statement_id=statement_id))
+
+
+@receiver(statement_overdue, dispatch_uid="notifications.statement_overdue")
+def on_statement_overdue(sender, statement_id: int, stage: int, day: str, **kwargs):
+    transaction.on_commit(partial(enqueue_notify, "STATEMENT_OVERDUE", statement_id=statement_id, stage=stage, day=day))
+
+
+@receiver(account_payment_received, dispatch_uid="notifications.account_payment_received")
+def on_account_payment_received(sender, payment_id: int, **kwargs):
+    # Sent by orders.workflows while the payment's transaction is open: the message goes once it commits.
+    transaction.on_commit(partial(enqueue_notify, "ACCOUNT_PAYMENT_RECEIVED", payment_id=payment_id))

@@ -19,7 +19,7 @@ from django.utils import timezone
 
 from accounts.models import User
 from milkshop.taskqueue.services import enqueue
-from notifications.events import Message, messages_for
+from notifications.events import Message, attachments_for, messages_for
 from notifications.models import (
     ESSENTIAL_KINDS,
     KIND_OF_TYPE,
@@ -150,6 +150,9 @@ def _send(notification: Notification) -> str:
         )
         if notification.html_message:
             email.attach_alternative(notification.html_message, "text/html")
+        event_key = notification.dedupe_key.rsplit("/", 2)[0]
+        for filename, content, mimetype in attachments_for(type=notification.type, event_key=event_key):
+            email.attach(filename, content, mimetype)
         email.send()
         return ""
     return get_sms_backend().send(to=notification.recipient, body=notification.message)

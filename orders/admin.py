@@ -1,6 +1,8 @@
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin.helpers import ActionForm
+from django.urls import reverse
+from django.utils.html import format_html_join
 
 from milkshop.admin_actions import EachRowActions
 from orders.models import Order, OrderLine, OrderStatusHistory
@@ -64,13 +66,13 @@ class OrderAdmin(EachRowActions, admin.ModelAdmin):
         "delivery_date",
         "delivery_slot",
         "zone",
-        "invoice",
+        "tax_documents",
         "created_at",
         "updated_at",
     ]
     fieldsets = [
         (None, {"fields": ["number", "user", "status", "total_amount", "created_at", "updated_at"]}),
-        ("Payment", {"fields": ["payment_method", "payment_status", "invoice"]}),
+        ("Payment", {"fields": ["payment_method", "payment_status", "tax_documents"]}),
         (
             "Delivery",
             {
@@ -94,6 +96,25 @@ class OrderAdmin(EachRowActions, admin.ModelAdmin):
 
     def has_add_permission(self, request):
         return False  # orders are placed by customers (or subscriptions), never typed in
+
+    @admin.display(description="Tax documents")
+    def tax_documents(self, order: Order) -> str:
+        documents = order.tax_documents.order_by("issued_at", "pk")
+        return (
+            format_html_join(
+                ", ",
+                '<a href="{}">{} {}</a>',
+                (
+                    (
+                        reverse("admin:billing_taxdocument_change", args=[document.pk]),
+                        document.get_kind_display(),
+                        document.number,
+                    )
+                    for document in documents
+                ),
+            )
+            or "—"
+        )
 
     @admin.action(description="Confirm selected orders (paid, or cash on delivery)")
     def confirm(self, request, queryset):

@@ -2,7 +2,6 @@ import secrets
 from decimal import Decimal
 
 from django.conf import settings
-from django.core.files.storage import storages
 from django.db import models
 from django.db.models import Q
 from django.urls import reverse
@@ -60,11 +59,6 @@ def delivery_snapshot(*, user, address) -> dict:
     }
 
 
-def invoice_storage():
-    """The private invoice folder (settings.STORAGES["invoices"]): never served as media."""
-    return storages["invoices"]
-
-
 class Order(models.Model):
     number = models.CharField(max_length=20, unique=True, default=new_order_number, editable=False)
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="orders")
@@ -88,7 +82,6 @@ class Order(models.Model):
     pincode = models.CharField(max_length=6)
     landmark = models.CharField(max_length=150, blank=True)
     instructions = models.CharField(max_length=300, blank=True)
-    invoice = models.FileField(upload_to="invoices/", blank=True, storage=invoice_storage)
     created_at = models.DateTimeField(auto_now_add=True, db_index=True)
     updated_at = models.DateTimeField(auto_now=True)
 

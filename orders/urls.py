@@ -12,4 +12,5 @@ urlpatterns = [
     path("orders/<str:number>/pay/", views.order_pay, name="pay"),
     path("orders/<str:number>/again/", views.order_again_view, name="again"),
     path("orders/<str:number>/invoice/", views.order_invoice, name="invoice"),
+    path("documents/<path:number>/", views.document_download, name="document"),
 ]

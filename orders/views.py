@@ -8,13 +8,16 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from billing.documents import document_pdf_file
+from billing.ledger import is_postpaid
+from billing.models import TaxDocument
+from billing.selectors_documents import document_for_owner, order_documents
 from cart.selectors import cart_contents, cart_for_request
 from catalog.selectors import stock_left_on
 from delivery.selectors import open_slot_options
 from milkshop.money import format_money
 from milkshop.page_cache import MARKS, customer_page
 from orders.forms import CheckoutForm
-from orders.invoices import order_invoice_file
 from orders.models import Order
 from orders.selectors import order_for_invoice, order_for_user, orders_for_user
 from orders.services import order_again
@@ -25,6 +28,7 @@ from orders.workflows import (
     order_cancel,
     order_pending_payment,
     order_place,
+    order_tax_document,
 )
 from payments.gateways import online_gateway
 from payments.models import PaymentMethod
@@ -38,6 +42,8 @@ def payment_methods(request: HttpRequest) -> list[tuple[str, str]]:
         methods += [(PaymentMethod.UPI, "UPI"), (PaymentMethod.CARD, "Card")]
     methods.append((PaymentMethod.CASH, "Cash on delivery"))
     methods.append((PaymentMethod.WALLET, f"Wallet (balance {format_money(wallet_balance(user=request.user))})"))
+    if is_postpaid(user=request.user):
+        methods.append((PaymentMethod.POSTPAID, "Monthly account (billed with your monthly statement)"))
     return methods
 
 
@@ -120,7 +126,13 @@ def order_list(request: HttpRequest) -> HttpResponse:
 def order_detail(request: HttpRequest, number: str) -> HttpResponse:
     def render_marked() -> str:
         order = order_for_user(user=request.user, number=number)
-        context = {"order": order, "cancel_refusal": cancel_refusal(order=order, by=request.user), **MARKS}
+        context = {
+            "order": order,
+            "cancel_refusal": cancel_refusal(order=order, by=request.user),
+            "documents": order_documents(order=order),
+            "billed_monthly": order.payment_method == PaymentMethod.POSTPAID,
+            **MARKS,
+        }
         return render_to_string("orders/order_detail.html", context, request=request)
 
     return customer_page(request, render_marked=render_marked)
@@ -161,13 +173,29 @@ def order_again_view(request: HttpRequest, number: str) -> HttpResponse:
 @login_required
 @require_GET
 def order_invoice(request: HttpRequest, number: str) -> HttpResponse:
+    """The order's tax invoice or bill of supply (an order on a monthly account is billed on its statement)."""
     order = order_for_invoice(user=request.user, number=number)
-    if not order.has_invoice:
+    if order.payment_method == PaymentMethod.POSTPAID:
+        messages.info(request, "This order is billed on your monthly statement.")
+        return redirect(order)
+    document = order_tax_document(order=order)
+    if document is None:
         messages.info(request, "The invoice is ready once the order is paid or delivered.")
         return redirect(order)
+    return document_response(document)
+
+
+def document_response(document: TaxDocument) -> FileResponse:
     return FileResponse(
-        order_invoice_file(order=order).open("rb"),
+        document_pdf_file(document=document).open("rb"),
         as_attachment=True,
-        filename=f"invoice-{order.number}.pdf",
+        filename=f"{document.number.replace('/', '-')}.pdf",
         content_type="application/pdf",
     )
+
+
+@login_required
+@require_GET
+def document_download(request: HttpRequest, number: str) -> HttpResponse:
+    """One of the customer's own GST documents (an invoice, bill of supply or credit note); anyone else's is a 404."""
+    return document_response(document_for_owner(user=request.user, number=number))

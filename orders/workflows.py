@@ -7,7 +7,15 @@ write only their own rows and import none of each other.
 
 Locks are taken through orders.locks.Locks, always in this order:
 
-    cart → order → delivery → payments → stock (products, then their supply rows) → slot → containers → wallets → route
+    cart → order → delivery → payments → stock (products, then their supply rows) → slot → containers → wallets
+    → accounts → route → documents
+
+A prepaid order's GST document is issued when it is confirmed, and credited by a credit note when it is called off
+or money goes back after delivery (billing.documents); its number is the last thing taken.
+
+An order on a monthly account (POSTPAID) is confirmed at once if it fits within the account's credit limit
+(billing.ledger.account_refusal, the one rule for it), charged to the account's ledger when delivered, and what
+goes back on it (a refund, a container deposit) goes back to that ledger, never to a card or the wallet.
 
 Payment gateways are called after commit (a task), outside every lock.
 
@@ -27,6 +35,24 @@ from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 
 from accounts.models import Address, User
+from billing.documents import (
+    order_credit_note,
+    order_document,
+    order_document_issue,
+    order_refund_credit_note,
+    orders_documents_issue,
+)
+from billing.ledger import (
+    BillingError,
+    account_payment_amount,
+    account_refusal,
+    accounts_exposure,
+    ledger_charge_delivery,
+    ledger_credit,
+    ledger_payment,
+)
+from billing.models import AccountKind, BillingAccount, EntryKind, TaxDocument
+from billing.signals import account_payment_received
 from cart.models import Cart, CartItem
 from cart.services import cart_clear
 from catalog.stock import (
@@ -53,7 +79,7 @@ from containers.services import (
     order_deposits_create,
 )
 from delivery.models import TRANSITIONS as DELIVERY_TRANSITIONS
-from delivery.models import Delivery, DeliveryStatus, FailureReason, cash_due_for
+from delivery.models import Delivery, DeliveryStatus, FailureReason, RiderRound, cash_due_for
 from delivery.proofs import delivery_left_at_door, door_photo_clean, proof_check
 from delivery.selectors import zone_for_pincode
 from delivery.services import (
@@ -93,6 +119,7 @@ from payments.models import (
 from payments.services import (
     InsufficientWalletBalance,
     PaymentError,
+    payment_cash_received,
     payment_create,
     payment_transition,
     payment_void,
@@ -109,6 +136,13 @@ from payments.services import (
 # What a rider may do from the road, in the order of the road; cancelling is the order's business.
 RIDER_MOVES = (DeliveryStatus.PICKED_UP, DeliveryStatus.IN_TRANSIT, DeliveryStatus.DELIVERED, DeliveryStatus.FAILED)
 LATE_PAYMENT_REFUND_REASON = "Paid after the payment had already failed: refunded automatically."
+# Ways of paying that confirm an order as soon as it is placed, and the note its history gets.
+CONFIRMED_AT_ONCE = {
+    PaymentMethod.CASH: "Cash on delivery",
+    PaymentMethod.WALLET: "Paid from wallet",
+    PaymentMethod.POSTPAID: "Billed to the monthly account",
+}
+NOT_POSTPAID = "Monthly account is for households the shop has set up for monthly billing."
 
 
 class NotAllowed(OrderError, DeliveryError):
@@ -199,31 +233,67 @@ def order_place(
             except InsufficientWalletBalance as error:
                 raise PlacementError(str(error)) from error
             order_set_payment(order=order, status=PaymentStatus.SUCCESS)
+        elif method == PaymentMethod.POSTPAID:
+            try:
+                _bill_to_account(locks, order)
+            except OrderError as error:
+                raise PlacementError(str(error)) from error
         elif method:
             provider = "cash" if method == PaymentMethod.CASH else ""
             payment_create(user=user, amount=order.total_amount, method=method, order=order, provider=provider)
         cart_clear(cart=cart)
         transaction.on_commit(partial(order_placed.send, sender=Order, order_id=order.pk))
-        if method in (PaymentMethod.CASH, PaymentMethod.WALLET):
-            note = "Paid from wallet" if method == PaymentMethod.WALLET else "Cash on delivery"
-            _confirm(order, by=user, note=note)
+        if method in CONFIRMED_AT_ONCE:
+            _confirm(locks, order, by=user, note=CONFIRMED_AT_ONCE[method])
     return Placement(order=order, price_changes=price_changes)
 
 
 # Confirming and paying
 
 
-def _confirm(order: Order, *, by: User | None, note: str) -> Order:
-    """CONFIRMED, with its delivery (and a rider), once paid, or when it is cash on delivery. Order locked."""
+def _confirm(locks: Locks, order: Order, *, by: User | None, note: str) -> Order:
+    """CONFIRMED, with its delivery (and a rider), once paid, or when it is cash on delivery; then its tax document,
+    the last thing taken (its number). Order locked."""
     paid = order.payment_status == PaymentStatus.SUCCESS
-    if not (paid or order.payment_method == PaymentMethod.CASH):
+    if not (paid or order.payment_method in (PaymentMethod.CASH, PaymentMethod.POSTPAID)):
         raise OrderError(
             f"Order {order.number} is not paid yet; it is confirmed when its payment arrives "
             "(or when the customer picks cash on delivery)."
         )
     order_transition(order=order, to=OrderStatus.CONFIRMED, by=by, note=note)
     delivery_create_for_order(order=order, by=by)
+    locks.documents()
+    order_document_issue(order=order)
     return order
+
+
+def _bill_to_account(locks: Locks, order: Order) -> Payment:
+    """An order put on the household's monthly account: refused unless the shop set the household up for one and
+    the order fits within its credit limit; its payment waits, PENDING, for the delivery (which charges the
+    ledger). Order locked; the account is locked here."""
+    account = locks.accounts([order.user_id]).get(order.user_id)
+    if account is None or not account.is_postpaid:
+        raise OrderError(NOT_POSTPAID)
+    if refusal := account_refusal(account=account, adding=order.total_amount):
+        raise OrderError(refusal)
+    return payment_create(
+        user=order.user, amount=order.total_amount, method=PaymentMethod.POSTPAID, order=order, provider="account"
+    )
+
+
+def order_tax_document(*, order: Order) -> TaxDocument | None:
+    """The order's tax invoice or bill of supply, as its invoice link serves it: issued now for a prepaid order paid
+    or delivered before the shop issued GST documents; None for one not yet paid, cancelled or on a monthly account."""
+    existing = order_document(order=order)
+    if existing is not None:
+        return existing
+    with transaction.atomic():
+        locks = Locks()
+        locked = locks.order(order.pk)
+        if not locked.has_invoice or locked.status == OrderStatus.CANCELLED:
+            return None
+        locks.documents()
+        return order_document_issue(order=locked)
 
 
 def order_confirm(*, order: Order, by: User | None) -> Order:
@@ -231,8 +301,9 @@ def order_confirm(*, order: Order, by: User | None) -> Order:
     if not _is_shop(by):
         raise NotAllowed("Only the shop confirms orders.")
     with transaction.atomic():
-        locked = Locks().order(order.pk)
-        _confirm(locked, by=by, note="Confirmed by the shop")
+        locks = Locks()
+        locked = locks.order(order.pk)
+        _confirm(locks, locked, by=by, note="Confirmed by the shop")
     order.refresh_from_db()
     return order
 
@@ -302,12 +373,15 @@ def order_pay(*, order: Order, method: str, by: User) -> Payment:
             except InsufficientWalletBalance as error:
                 raise OrderError(str(error)) from error
             order_set_payment(order=locked, status=PaymentStatus.SUCCESS)
-            _confirm(locked, by=by, note="Paid from wallet")
+            _confirm(locks, locked, by=by, note="Paid from wallet")
         elif method == PaymentMethod.CASH:
             payment = payment_create(
                 user=locked.user, amount=locked.total_amount, method=method, order=locked, provider="cash"
             )
-            _confirm(locked, by=by, note="Cash on delivery")
+            _confirm(locks, locked, by=by, note="Cash on delivery")
+        elif method == PaymentMethod.POSTPAID:
+            payment = _bill_to_account(locks, locked)
+            _confirm(locks, locked, by=by, note=CONFIRMED_AT_ONCE[method])
         else:
             payment = _pending_online(locked, payments)
     order.refresh_from_db()
@@ -331,12 +405,11 @@ def payment_succeeded(*, payment_id: int, reference: str = "") -> Payment:
             payment.save(update_fields=["transaction_id", "updated_at"])
         payment_transition(payment=payment, to=PaymentStatus.SUCCESS)
         if order is None:
-            locks.wallets([payment.user_id])
-            wallet_topup_credit(payment=payment)
+            _credit_payment_without_order(locks, payment)
             return payment
         order_set_payment(order=order, status=PaymentStatus.SUCCESS)
         if order.status == OrderStatus.CREATED:
-            _confirm(order, by=None, note=f"Paid by {payment.get_method_display()}")
+            _confirm(locks, order, by=None, note=f"Paid by {payment.get_method_display()}")
         elif order.status == OrderStatus.CANCELLED:
             _refund(order, payment, reason=f"Order {order.number} was cancelled before payment arrived")
         return payment
@@ -370,8 +443,82 @@ def _paid_after_failing(locks: Locks, payment: Payment, order: Order | None, *, 
     if order is not None:
         refund_create(payment=payment, amount=payment.amount, reason=LATE_PAYMENT_REFUND_REASON)
     else:
-        locks.wallets([payment.user_id])
-        wallet_topup_credit(payment=payment)
+        _credit_payment_without_order(locks, payment)
+    return payment
+
+
+def _credit_payment_without_order(locks: Locks, payment: Payment) -> None:
+    """A successful payment for no order: a top-up goes to the wallet, a payment towards a monthly account to its
+    ledger (once, however often it is reported)."""
+    # An account row is never deleted, so it is safe to look before locking (wallets come before accounts).
+    if payment.purpose == PaymentPurpose.ACCOUNT and BillingAccount.objects.filter(user_id=payment.user_id).exists():
+        account = locks.accounts([payment.user_id])[payment.user_id]
+        _account_paid(account, payment, by=payment.received_by)
+        return
+    locks.wallets([payment.user_id])
+    wallet_topup_credit(payment=payment)
+
+
+def _account_paid(account, payment: Payment, *, by: User | None, note: str = "") -> None:
+    """The payment counted in the account's ledger on the day it arrived; announced once."""
+    if ledger_payment(account=account, payment=payment, day=timezone.localdate(), by=by, note=note) is not None:
+        account_payment_received.send(sender=Payment, payment_id=payment.pk)
+
+
+# Monthly accounts
+
+
+def _postpaid_account(customer: User) -> BillingAccount:
+    account = BillingAccount.objects.filter(user=customer).first()
+    if account is None or not account.is_postpaid:
+        raise OrderError(f"{customer} is not on a monthly account: they pay as they order.")
+    return account
+
+
+def account_payment_open(*, customer: User, amount, method: str) -> Payment:
+    """A household pays towards its monthly account online: a pending card or UPI payment, opened with the gateway
+    like a wallet top-up (payments.services.payment_start_checkout); its success credits the ledger."""
+    if method not in ONLINE_METHODS:
+        raise OrderError("Pay your monthly account by card or UPI online, or in cash to a rider or the shop.")
+    try:
+        amount = account_payment_amount(amount)
+    except BillingError as error:
+        raise OrderError(str(error)) from error
+    _postpaid_account(customer)
+    return payment_create(user=customer, amount=amount, method=method, purpose=PaymentPurpose.ACCOUNT)
+
+
+def _may_take_cash(customer: User, by: User | None, today: date) -> None:
+    if _is_shop(by):
+        return
+    if by.pk == customer.pk:
+        raise NotAllowed("Pay your monthly account online, or in cash to your rider or the shop.")
+    if not by.is_rider:
+        raise NotAllowed("Only the shop's staff and riders take payments for monthly accounts.")
+    on_round = Delivery.objects.filter(rider=by, user=customer, delivery_date=today).exclude(
+        status=DeliveryStatus.CANCELLED
+    )
+    if not on_round.exists():
+        raise NotAllowed(f"{customer} is not on your round today: only the shop can take their payment.")
+    if RiderRound.objects.filter(rider=by, date=today, closed_at__isnull=False).exists():
+        raise NotAllowed("Today's round is closed and its cash counted: the shop takes this payment now.")
+
+
+def account_payment_record(*, customer: User, amount, by: User | None, note: str = "", now=None) -> Payment:
+    """Cash paid towards a monthly account, by hand: to staff (for anyone) or to a rider (for a household on their
+    round that day). A payment larger than what is owed is kept on the account as credit."""
+    today = timezone.localdate(now or timezone.now())
+    _may_take_cash(customer, by, today)
+    try:
+        amount = account_payment_amount(amount)
+    except BillingError as error:
+        raise OrderError(str(error)) from error
+    with transaction.atomic():
+        account = Locks().accounts([customer.pk]).get(customer.pk)
+        if account is None or not account.is_postpaid:
+            raise OrderError(f"{customer} is not on a monthly account: they pay as they order.")
+        payment = payment_cash_received(user=customer, amount=amount, purpose=PaymentPurpose.ACCOUNT, received_by=by)
+        _account_paid(account, payment, by=by, note=note.strip())
     return payment
 
 
@@ -427,6 +574,62 @@ def refund_record_external(*, payment: Payment, amount: Decimal, reference: str)
         refund_complete(refund=refund, provider_reference=reference)
         if order is not None:
             _mark_refunded(order, locked)
+        if order is not None and order.status in (OrderStatus.DELIVERED, OrderStatus.RETURNED):
+            # Money back on goods the customer has: a credit note for the goods' part (a cancelled order's
+            # document was credited when it was cancelled).
+            locks.documents()
+            order_refund_credit_note(order=order, amount=amount, reason=f"Refund {refund.pk} of order {order.number}")
+    return refund
+
+
+def order_refund(*, order: Order, amount, by: User | None, reason: str) -> Refund:
+    """The shop gives money back on a delivered order (spoilt or short): for an order billed to a monthly account
+    as a RETURN credit on its ledger, never to a card or the wallet; otherwise the way it was paid."""
+    if not _is_shop(by):
+        raise NotAllowed("Only the shop refunds delivered orders.")
+    reason = reason.strip()
+    if not reason:
+        raise OrderError("Say why the order is refunded.")
+    try:
+        amount = account_payment_amount(amount)
+    except BillingError as error:
+        raise OrderError(str(error).replace("payment", "refund")) from error
+    with transaction.atomic():
+        locks = Locks()
+        locked = locks.order(order.pk)
+        if locked.status not in (OrderStatus.DELIVERED, OrderStatus.RETURNED):
+            raise OrderError(f"Order {locked.number} is not delivered: cancel it instead, which gives back its money.")
+        paid = next(
+            (p for p in locks.payments(locked) if p.status == PaymentStatus.SUCCESS and p.refundable_amount > 0), None
+        )
+        if paid is None:
+            raise OrderError(f"Order {locked.number} has nothing left to refund.")
+        # The container deposit is not refunded here: it goes back when the empties do (containers.services).
+        deposit = sum((charge.amount for charge in locked.deposits.all()), Decimal("0.00"))
+        goods_left = min(paid.refundable_amount, locked.total_amount - deposit - paid.refunded_amount)
+        if amount > goods_left:
+            raise OrderError(
+                f"Order {locked.number} has {format_money(max(goods_left, Decimal('0.00')))} of goods left to "
+                f"refund, not {format_money(amount)}."
+            )
+        locks.wallets([locked.user_id])
+        refund = refund_create(payment=paid, amount=amount, reason=reason)
+        if paid.method == PaymentMethod.POSTPAID:
+            account = locks.accounts([locked.user_id])[locked.user_id]
+            ledger_credit(
+                account=account,
+                kind=EntryKind.RETURN,
+                amount=amount,
+                day=timezone.localdate(),
+                order=locked,
+                payment=paid,
+                note=f"Refund on order {locked.number}: {reason}",
+                by=by,
+            )
+        _mark_refunded(locked, paid)
+        locks.documents()
+        order_refund_credit_note(order=locked, amount=amount, reason=f"Refund {refund.pk} of order {locked.number}")
+    order.refresh_from_db()
     return refund
 
 
@@ -484,6 +687,13 @@ def _cancel_before_pickup(
     locks.wallets([order.user_id])
     _settle_payments(order, payments, reason=f"Order {order.number} cancelled", to_wallet=to_wallet)
     order_transition(order=order, to=OrderStatus.CANCELLED, by=by, note=reason)
+    _credit_document(locks, order, reason=reason or f"Order {order.number} cancelled")
+
+
+def _credit_document(locks: Locks, order: Order, *, reason: str) -> None:
+    """An order called off after its tax document was issued: a credit note naming it (none without one)."""
+    locks.documents()
+    order_credit_note(order=order, reason=reason)
 
 
 def _cancel_locked(locks: Locks, order: Order, *, by: User | None, reason: str) -> None:
@@ -575,6 +785,33 @@ def _hand_over(order: Order, delivery: Delivery, payments: list[Payment], *, by:
         cash.save(update_fields=["transaction_id", "updated_at"])
         payment_transition(payment=cash, to=PaymentStatus.SUCCESS)
         order_set_payment(order=order, status=PaymentStatus.SUCCESS)
+    billed = next(
+        (p for p in payments if p.method == PaymentMethod.POSTPAID and p.status == PaymentStatus.PENDING), None
+    )
+    if billed is not None:
+        billed.transaction_id = f"account:delivery-{delivery.pk}"
+        billed.save(update_fields=["transaction_id", "updated_at"])
+        payment_transition(payment=billed, to=PaymentStatus.SUCCESS)
+        order_set_payment(order=order, status=PaymentStatus.SUCCESS)
+
+
+def _charge_account(locks: Locks, order: Order, delivery: Delivery, *, by: User | None) -> None:
+    """A monthly-account order delivered: its goods and container deposit go on the ledger, dated the delivery
+    date, once (a repeated report charges nothing more)."""
+    if order.payment_method != PaymentMethod.POSTPAID:
+        return
+    account = locks.accounts([order.user_id]).get(order.user_id)
+    if account is None:
+        raise OrderError(f"Order {order.number} is billed to a monthly account, but {order.user} has none.")
+    deposit = sum((d.amount for d in order.deposits.all()), Decimal("0.00"))
+    ledger_charge_delivery(
+        account=account,
+        order=order,
+        goods=order.total_amount - deposit,
+        deposit=deposit,
+        day=delivery.delivery_date,
+        by=by,
+    )
 
 
 def _close_on_the_road(locks: Locks, order: Order, payments: list[Payment], *, by: User | None, note: str) -> None:
@@ -584,6 +821,7 @@ def _close_on_the_road(locks: Locks, order: Order, payments: list[Payment], *, b
     _lines_back(locks, order, by=by, note=note, written_off=True)
     locks.wallets([order.user_id])
     _settle_payments(order, payments, reason=f"Order {order.number} was not delivered", to_wallet=True)
+    _credit_document(locks, order, reason=note)
 
 
 def _check_proof(delivery: Delivery, *, by: User | None, code: str, left_at_door: bool) -> None:
@@ -654,6 +892,7 @@ def delivery_transition(
                 _check_cash(order, cash_collected)
                 _hand_over(order, locked, payments, by=by)
                 _containers_at_door(locks, order, locked, empties_collected=empties_collected, by=by)
+                _charge_account(locks, order, locked, by=by)
             elif to in (DeliveryStatus.FAILED, DeliveryStatus.CANCELLED):
                 outcome = _outcome_note(to, failure_reason, note)
                 if from_status == DeliveryStatus.ASSIGNED and order.status in CANCELLABLE:
@@ -707,20 +946,43 @@ def deliveries_pick_up(*, rider: User, delivery_date: date, slot: str) -> int:
 
 
 def _deposits_back(locks: Locks, user: User, releases: list[DepositRelease]) -> None:
-    """Credit the deposits given back to the customer's wallet, and keep every release with its entry."""
+    """Credit the deposits given back to the customer's wallet (or, for a monthly account's order, to its ledger),
+    and keep every release with its entry."""
     if not releases:
         return
+    refunded = [release for release in releases if release.kind == ReleaseKind.REFUNDED and release.amount > 0]
+    to_account = [release for release in refunded if _billed_to_account(user, release.order)]
+    to_wallet = [release for release in refunded if not _billed_to_account(user, release.order)]
     locks.wallets([user.pk])
-    for release in releases:
-        if release.kind == ReleaseKind.REFUNDED and release.amount > 0:
-            release.wallet_entry = wallet_credit(
-                user=user,
+    if to_account:
+        account = locks.accounts([user.pk])[user.pk]
+        for release in to_account:
+            ledger_credit(
+                account=account,
+                kind=EntryKind.DEPOSIT_REFUND,
                 amount=release.amount,
-                kind=WalletEntryKind.DEPOSIT_REFUND,
+                day=release.order.delivery_date if release.order else timezone.localdate(),
                 order=release.order,
-                note=release.note,
+                note=release.note or "Container deposit returned",
+                by=release.by,
             )
+    for release in to_wallet:
+        release.wallet_entry = wallet_credit(
+            user=user,
+            amount=release.amount,
+            kind=WalletEntryKind.DEPOSIT_REFUND,
+            order=release.order,
+            note=release.note,
+        )
     deposit_releases_record(releases=releases)
+
+
+def _billed_to_account(user: User, order: Order | None) -> bool:
+    """Money given back for this order goes to the monthly account: its order was billed there (or, with no order,
+    the household is on a monthly account now)."""
+    if order is not None:
+        return order.payment_method == PaymentMethod.POSTPAID
+    return BillingAccount.objects.filter(user=user, kind=AccountKind.POSTPAID).exists()
 
 
 def _containers_at_door(
@@ -762,6 +1024,14 @@ def containers_record(
 # The nightly subscription run
 
 
+SUBSCRIPTION_NOTES = {
+    PaymentMethod.WALLET: "paid from wallet",
+    PaymentMethod.CASH: "cash on delivery",
+    PaymentMethod.POSTPAID: "billed to the monthly account",
+}
+SUBSCRIPTION_PROVIDERS = {PaymentMethod.WALLET: "wallet", PaymentMethod.CASH: "cash", PaymentMethod.POSTPAID: "account"}
+
+
 @dataclass
 class SubscriptionPlacement:
     orders: list[Order] = field(default_factory=list)
@@ -790,9 +1060,18 @@ def subscription_orders_place(*, due: list[tuple], day: date, reasons) -> Subscr
     for name in sorted({s.slot for s, _ in due}):
         booking = locks.slot(DeliverySlot(date=day, name=name))
         seats[name] = max(0, settings.DELIVERY_SLOT_CAPACITY - booking.booked)
-    prepaid_users = {s.user_id for s, _ in due if s.payment_method == PaymentMethod.WALLET and s.pk not in existing}
+    # Households on a monthly account are billed there, whatever their subscriptions say.
+    postpaid_users = set(
+        BillingAccount.objects.filter(
+            user_id__in={s.user_id for s, _ in due if s.pk not in existing}, kind=AccountKind.POSTPAID
+        ).values_list("user_id", flat=True)
+    )
+    methods = {s.pk: PaymentMethod.POSTPAID if s.user_id in postpaid_users else s.payment_method for s, _ in due}
+    prepaid_users = {s.user_id for s, _ in due if methods[s.pk] == PaymentMethod.WALLET and s.pk not in existing}
     book = _subscription_deposits(locks, due, stocks, existing, day)
     balances = locks.wallets(prepaid_users)
+    accounts = locks.accounts(postpaid_users)
+    exposures = accounts_exposure(accounts=list(accounts.values()))
     left = {pk: stock.left for pk, stock in stocks.items()}
     accepted = []
     for subscription, qty in due:
@@ -800,7 +1079,8 @@ def subscription_orders_place(*, due: list[tuple], day: date, reasons) -> Subscr
         wanted = {product.container_id: qty} if product.container_id and subscription.pk not in existing else {}
         charges = book.charges(user_id=subscription.user_id, wanted=wanted) if wanted else []
         total = product.price * qty + deposits_total(charges)
-        prepaid = subscription.payment_method == PaymentMethod.WALLET
+        prepaid = methods[subscription.pk] == PaymentMethod.WALLET
+        account = accounts.get(subscription.user_id) if methods[subscription.pk] == PaymentMethod.POSTPAID else None
         if subscription.pk in existing:
             result.already += 1
         elif not product.is_active:
@@ -813,11 +1093,17 @@ def subscription_orders_place(*, due: list[tuple], day: date, reasons) -> Subscr
             result.missed.append((subscription, reasons.SLOT_FULL))
         elif prepaid and balances[subscription.user_id] < total:
             result.missed.append((subscription, reasons.LOW_BALANCE))
+        elif account is not None and account_refusal(
+            account=account, adding=total, exposure=exposures[subscription.user_id]
+        ):
+            result.missed.append((subscription, reasons.OVER_LIMIT))
         else:
             left[product.pk] -= qty
             seats[subscription.slot] -= 1
             if prepaid:
                 balances[subscription.user_id] -= total
+            if account is not None:
+                exposures[subscription.user_id] += total
             if wanted:
                 book.take(user_id=subscription.user_id, wanted=wanted, charges=charges)
             accepted.append((subscription, qty, product, charges))
@@ -825,13 +1111,13 @@ def subscription_orders_place(*, due: list[tuple], day: date, reasons) -> Subscr
         return result
 
     orders = orders_create_confirmed(
-        orders=[_subscription_order(s, qty, product, day, charges) for s, qty, product, charges in accepted],
+        orders=[
+            _subscription_order(s, qty, product, day, charges, method=methods[s.pk])
+            for s, qty, product, charges in accepted
+        ],
         lines=[(product, qty) for _s, qty, product, _charges in accepted],
         notes=[
-            "Subscription delivery, paid from wallet"
-            if s.payment_method == PaymentMethod.WALLET
-            else "Subscription delivery, cash on delivery"
-            for s, _qty, _product, _charges in accepted
+            f"Subscription delivery, {SUBSCRIPTION_NOTES[methods[s.pk]]}" for s, _qty, _product, _charges in accepted
         ],
     )
     order_deposits_create(deposits=[(order, charges) for order, (*_, charges) in zip(orders, accepted, strict=True)])
@@ -851,26 +1137,30 @@ def subscription_orders_place(*, due: list[tuple], day: date, reasons) -> Subscr
                 method=order.payment_method,
                 amount=order.total_amount,
                 status=order.payment_status,
-                provider="wallet" if order.payment_method == PaymentMethod.WALLET else "cash",
+                provider=SUBSCRIPTION_PROVIDERS[order.payment_method],
             )
             for order in orders
         ]
     )
     wallets_pay_many(payments=[p for p in payments if p.method == PaymentMethod.WALLET], note="Subscription delivery")
     deliveries_create_for_orders(orders=orders)
+    locks.documents()
+    orders_documents_issue(orders=orders)
     result.orders = orders
     return result
 
 
-def _subscription_order(subscription, qty: int, product, day: date, deposits: list[DepositCharge]) -> Order:
-    prepaid = subscription.payment_method == PaymentMethod.WALLET
+def _subscription_order(
+    subscription, qty: int, product, day: date, deposits: list[DepositCharge], *, method: str
+) -> Order:
+    prepaid = method == PaymentMethod.WALLET
     return Order(
         number=new_order_number(),
         user_id=subscription.user_id,
         subscription=subscription,
         status=OrderStatus.CONFIRMED,
         payment_status=PaymentStatus.SUCCESS if prepaid else PaymentStatus.PENDING,
-        payment_method=subscription.payment_method,
+        payment_method=method,
         total_amount=product.price * qty + deposits_total(deposits),
         delivery_date=day,
         delivery_slot=subscription.slot,

@@ -118,6 +118,14 @@ def payment_start_checkout(*, payment: Payment, success_url: str, cancel_url: st
     return start.redirect_url
 
 
+def payment_cash_received(*, user: User, amount: Decimal, purpose: str, received_by: User | None) -> Payment:
+    """Cash taken by hand (a monthly account's payment to a rider or the shop): a payment made and settled at once."""
+    payment = Payment.objects.create(
+        user=user, amount=amount, method=PaymentMethod.CASH, purpose=purpose, provider="cash", received_by=received_by
+    )
+    return payment_transition(payment=payment, to=PaymentStatus.SUCCESS)
+
+
 def wallet_topup_create(*, user: User, amount: Decimal, method: str) -> Payment:
     if method not in (PaymentMethod.CARD, PaymentMethod.UPI):
         raise PaymentError("Top up by card or UPI.")
@@ -192,7 +200,10 @@ def refund_create(*, payment: Payment, amount: Decimal, reason: str, to_wallet: 
             f"Cannot refund {format_money(amount)}: {format_money(payment.refundable_amount)} of this payment is refundable."
         )
     refund = Refund.objects.create(payment=payment, amount=amount, reason=reason)
-    if to_wallet or payment.method in (PaymentMethod.WALLET, PaymentMethod.CASH):
+    if payment.method == PaymentMethod.POSTPAID:
+        # Billed to a monthly account: the money goes back on its ledger (orders.workflows credits it).
+        refund_complete(refund=refund, provider_reference="account")
+    elif to_wallet or payment.method in (PaymentMethod.WALLET, PaymentMethod.CASH):
         # Wallet payments, cash already collected, and refunds the shop sends to the wallet go back at once.
         wallet_credit(
             user=payment.user,

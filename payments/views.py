@@ -27,6 +27,8 @@ logger = logging.getLogger(__name__)
 def _after_payment_url(payment: Payment) -> str:
     if payment.purpose == PaymentPurpose.ORDER:
         return reverse("orders:detail", args=[payment.order.number])
+    if payment.purpose == PaymentPurpose.ACCOUNT:
+        return reverse("billing:account")
     return reverse("payments:wallet")
 
 

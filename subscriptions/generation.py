@@ -14,6 +14,7 @@ from django.db import transaction
 from django.db.models import Q, Sum
 from django.utils import timezone
 
+from billing.models import AccountKind
 from orders.workflows import subscription_orders_place
 from payments.models import PaymentMethod, WalletEntry
 from subscriptions.models import (
@@ -163,7 +164,7 @@ def warn_low_wallet_balances(*, day: date, chunk_size: int = CHUNK_SIZE) -> int:
         status=SubscriptionStatus.ACTIVE,
         payment_method=PaymentMethod.WALLET,
         start_date__lte=days[-1],
-    )
+    ).exclude(user__billing_account__kind=AccountKind.POSTPAID)  # billed monthly, not from the wallet
     needed: dict[int, Decimal] = defaultdict(Decimal)
     for ids in _id_chunks(prepaid, chunk_size):
         # Grouped by hand rather than prefetched: Django's prefetch costs a queryset per subscription.

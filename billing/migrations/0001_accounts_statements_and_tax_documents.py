@@ -9,177 +9,402 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('orders', '0006_monthly_account_method'),
-        ('payments', '0004_monthly_account_payments'),
+        ("orders", "0006_monthly_account_method"),
+        ("payments", "0004_monthly_account_payments"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='BillingAccount',
+            name="BillingAccount",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('kind', models.CharField(choices=[('PREPAID', 'Prepaid'), ('POSTPAID', 'Monthly account')], default='PREPAID', max_length=10)),
-                ('credit_limit', models.DecimalField(decimal_places=2, default=Decimal('0.00'), help_text='The most the household may owe, billed and not yet billed together.', max_digits=10, validators=[django.core.validators.MinValueValidator(Decimal('0.00'))])),
-                ('payment_days', models.PositiveSmallIntegerField(default=10, help_text='Days after a statement is made before it is overdue.')),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('user', models.OneToOneField(on_delete=django.db.models.deletion.PROTECT, related_name='billing_account', to=settings.AUTH_USER_MODEL)),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[("PREPAID", "Prepaid"), ("POSTPAID", "Monthly account")],
+                        default="PREPAID",
+                        max_length=10,
+                    ),
+                ),
+                (
+                    "credit_limit",
+                    models.DecimalField(
+                        decimal_places=2,
+                        default=Decimal("0.00"),
+                        help_text="The most the household may owe, billed and not yet billed together.",
+                        max_digits=10,
+                        validators=[django.core.validators.MinValueValidator(Decimal("0.00"))],
+                    ),
+                ),
+                (
+                    "payment_days",
+                    models.PositiveSmallIntegerField(
+                        default=10, help_text="Days after a statement is made before it is overdue."
+                    ),
+                ),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                ("updated_at", models.DateTimeField(auto_now=True)),
+                (
+                    "user",
+                    models.OneToOneField(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="billing_account",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
         ),
         migrations.CreateModel(
-            name='DocumentSequence',
+            name="DocumentSequence",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('series', models.CharField(max_length=8)),
-                ('financial_year', models.CharField(help_text='For example "2026-27".', max_length=7)),
-                ('last_number', models.PositiveIntegerField(default=0)),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("series", models.CharField(max_length=8)),
+                ("financial_year", models.CharField(help_text='For example "2026-27".', max_length=7)),
+                ("last_number", models.PositiveIntegerField(default=0)),
             ],
             options={
-                'constraints': [models.UniqueConstraint(fields=('series', 'financial_year'), name='one_sequence_per_series')],
+                "constraints": [
+                    models.UniqueConstraint(fields=("series", "financial_year"), name="one_sequence_per_series")
+                ],
             },
         ),
         migrations.CreateModel(
-            name='LedgerEntry',
+            name="LedgerEntry",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('kind', models.CharField(choices=[('DELIVERY', 'Delivery'), ('DEPOSIT', 'Container deposit'), ('DEPOSIT_REFUND', 'Deposit returned'), ('RETURN', 'Return or refund'), ('CREDIT', 'Credit'), ('PAYMENT', 'Payment')], max_length=20)),
-                ('amount', models.DecimalField(decimal_places=2, max_digits=10)),
-                ('day', models.DateField(db_index=True, help_text='The date it counts for: the delivery date, or when paid.')),
-                ('note', models.CharField(blank=True, max_length=255)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('account', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='entries', to='billing.billingaccount')),
-                ('created_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('order', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='orders.order')),
-                ('payment', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='payments.payment')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[
+                            ("DELIVERY", "Delivery"),
+                            ("DEPOSIT", "Container deposit"),
+                            ("DEPOSIT_REFUND", "Deposit returned"),
+                            ("RETURN", "Return or refund"),
+                            ("CREDIT", "Credit"),
+                            ("PAYMENT", "Payment"),
+                        ],
+                        max_length=20,
+                    ),
+                ),
+                ("amount", models.DecimalField(decimal_places=2, max_digits=10)),
+                (
+                    "day",
+                    models.DateField(
+                        db_index=True, help_text="The date it counts for: the delivery date, or when paid."
+                    ),
+                ),
+                ("note", models.CharField(blank=True, max_length=255)),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                (
+                    "account",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT, related_name="entries", to="billing.billingaccount"
+                    ),
+                ),
+                (
+                    "created_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "order",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="orders.order",
+                    ),
+                ),
+                (
+                    "payment",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="payments.payment",
+                    ),
+                ),
             ],
             options={
-                'verbose_name_plural': 'ledger entries',
-                'ordering': ['day', 'pk'],
+                "verbose_name_plural": "ledger entries",
+                "ordering": ["day", "pk"],
             },
         ),
         migrations.CreateModel(
-            name='Statement',
+            name="Statement",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('period_start', models.DateField()),
-                ('period_end', models.DateField()),
-                ('version', models.PositiveSmallIntegerField(default=1)),
-                ('superseded_at', models.DateTimeField(blank=True, help_text='When a newer version replaced it.', null=True)),
-                ('opening_balance', models.DecimalField(decimal_places=2, max_digits=12)),
-                ('charges', models.DecimalField(decimal_places=2, help_text='Deliveries and deposits.', max_digits=12)),
-                ('credits', models.DecimalField(decimal_places=2, help_text='Returns, refunds and credits.', max_digits=12)),
-                ('payments', models.DecimalField(decimal_places=2, max_digits=12)),
-                ('closing_balance', models.DecimalField(decimal_places=2, max_digits=12)),
-                ('lines', models.JSONField(default=list)),
-                ('changes', models.TextField(blank=True, help_text='What changed since the previous version.')),
-                ('issued_at', models.DateTimeField()),
-                ('due_date', models.DateField()),
-                ('pdf', models.FileField(blank=True, storage=billing.models.documents_storage, upload_to='statements/')),
-                ('account', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='statements', to='billing.billingaccount')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("period_start", models.DateField()),
+                ("period_end", models.DateField()),
+                ("version", models.PositiveSmallIntegerField(default=1)),
+                (
+                    "superseded_at",
+                    models.DateTimeField(blank=True, help_text="When a newer version replaced it.", null=True),
+                ),
+                ("opening_balance", models.DecimalField(decimal_places=2, max_digits=12)),
+                ("charges", models.DecimalField(decimal_places=2, help_text="Deliveries and deposits.", max_digits=12)),
+                (
+                    "credits",
+                    models.DecimalField(decimal_places=2, help_text="Returns, refunds and credits.", max_digits=12),
+                ),
+                ("payments", models.DecimalField(decimal_places=2, max_digits=12)),
+                ("closing_balance", models.DecimalField(decimal_places=2, max_digits=12)),
+                ("lines", models.JSONField(default=list)),
+                ("changes", models.TextField(blank=True, help_text="What changed since the previous version.")),
+                ("issued_at", models.DateTimeField()),
+                ("due_date", models.DateField()),
+                (
+                    "pdf",
+                    models.FileField(blank=True, storage=billing.models.documents_storage, upload_to="statements/"),
+                ),
+                (
+                    "account",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="statements",
+                        to="billing.billingaccount",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-period_start', '-version'],
+                "ordering": ["-period_start", "-version"],
             },
         ),
         migrations.CreateModel(
-            name='TaxDocument',
+            name="TaxDocument",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('kind', models.CharField(choices=[('TAX_INVOICE', 'Tax invoice'), ('BILL_OF_SUPPLY', 'Bill of supply'), ('INVOICE_CUM_BILL', 'Invoice-cum-bill of supply'), ('CREDIT_NOTE', 'Credit note')], max_length=20)),
-                ('series', models.CharField(max_length=8)),
-                ('financial_year', models.CharField(max_length=7)),
-                ('sequence', models.PositiveIntegerField()),
-                ('number', models.CharField(max_length=16, unique=True)),
-                ('reason', models.CharField(blank=True, max_length=255)),
-                ('issued_at', models.DateTimeField(db_index=True)),
-                ('place_of_supply', models.CharField(choices=[('01', 'Jammu and Kashmir (01)'), ('02', 'Himachal Pradesh (02)'), ('03', 'Punjab (03)'), ('04', 'Chandigarh (04)'), ('05', 'Uttarakhand (05)'), ('06', 'Haryana (06)'), ('07', 'Delhi (07)'), ('08', 'Rajasthan (08)'), ('09', 'Uttar Pradesh (09)'), ('10', 'Bihar (10)'), ('11', 'Sikkim (11)'), ('12', 'Arunachal Pradesh (12)'), ('13', 'Nagaland (13)'), ('14', 'Manipur (14)'), ('15', 'Mizoram (15)'), ('16', 'Tripura (16)'), ('17', 'Meghalaya (17)'), ('18', 'Assam (18)'), ('19', 'West Bengal (19)'), ('20', 'Jharkhand (20)'), ('21', 'Odisha (21)'), ('22', 'Chhattisgarh (22)'), ('23', 'Madhya Pradesh (23)'), ('24', 'Gujarat (24)'), ('26', 'Dadra and Nagar Haveli and Daman and Diu (26)'), ('27', 'Maharashtra (27)'), ('29', 'Karnataka (29)'), ('30', 'Goa (30)'), ('31', 'Lakshadweep (31)'), ('32', 'Kerala (32)'), ('33', 'Tamil Nadu (33)'), ('34', 'Puducherry (34)'), ('35', 'Andaman and Nicobar Islands (35)'), ('36', 'Telangana (36)'), ('37', 'Andhra Pradesh (37)'), ('38', 'Ladakh (38)')], max_length=2)),
-                ('buyer_name', models.CharField(max_length=150)),
-                ('buyer_address', models.TextField()),
-                ('buyer_gstin', models.CharField(blank=True, max_length=15)),
-                ('taxable_value', models.DecimalField(decimal_places=2, help_text='Taxable goods, before tax.', max_digits=12)),
-                ('exempt_value', models.DecimalField(decimal_places=2, help_text='Nil-rated and exempt goods.', max_digits=12)),
-                ('cgst', models.DecimalField(decimal_places=2, max_digits=12)),
-                ('sgst', models.DecimalField(decimal_places=2, max_digits=12)),
-                ('igst', models.DecimalField(decimal_places=2, max_digits=12)),
-                ('total', models.DecimalField(decimal_places=2, help_text='Goods with tax; deposits are not in it.', max_digits=12)),
-                ('pdf', models.FileField(blank=True, storage=billing.models.documents_storage, upload_to='documents/')),
-                ('order', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='tax_documents', to='orders.order')),
-                ('original', models.ForeignKey(blank=True, help_text='The document a credit note reduces.', null=True, on_delete=django.db.models.deletion.PROTECT, related_name='credit_notes', to='billing.taxdocument')),
-                ('statement', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='tax_documents', to='billing.statement')),
-                ('user', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='tax_documents', to=settings.AUTH_USER_MODEL)),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[
+                            ("TAX_INVOICE", "Tax invoice"),
+                            ("BILL_OF_SUPPLY", "Bill of supply"),
+                            ("INVOICE_CUM_BILL", "Invoice-cum-bill of supply"),
+                            ("CREDIT_NOTE", "Credit note"),
+                        ],
+                        max_length=20,
+                    ),
+                ),
+                ("series", models.CharField(max_length=8)),
+                ("financial_year", models.CharField(max_length=7)),
+                ("sequence", models.PositiveIntegerField()),
+                ("number", models.CharField(max_length=16, unique=True)),
+                ("reason", models.CharField(blank=True, max_length=255)),
+                ("issued_at", models.DateTimeField(db_index=True)),
+                (
+                    "place_of_supply",
+                    models.CharField(
+                        choices=[
+                            ("01", "Jammu and Kashmir (01)"),
+                            ("02", "Himachal Pradesh (02)"),
+                            ("03", "Punjab (03)"),
+                            ("04", "Chandigarh (04)"),
+                            ("05", "Uttarakhand (05)"),
+                            ("06", "Haryana (06)"),
+                            ("07", "Delhi (07)"),
+                            ("08", "Rajasthan (08)"),
+                            ("09", "Uttar Pradesh (09)"),
+                            ("10", "Bihar (10)"),
+                            ("11", "Sikkim (11)"),
+                            ("12", "Arunachal Pradesh (12)"),
+                            ("13", "Nagaland (13)"),
+                            ("14", "Manipur (14)"),
+                            ("15", "Mizoram (15)"),
+                            ("16", "Tripura (16)"),
+                            ("17", "Meghalaya (17)"),
+                            ("18", "Assam (18)"),
+                            ("19", "West Bengal (19)"),
+                            ("20", "Jharkhand (20)"),
+                            ("21", "Odisha (21)"),
+                            ("22", "Chhattisgarh (22)"),
+                            ("23", "Madhya Pradesh (23)"),
+                            ("24", "Gujarat (24)"),
+                            ("26", "Dadra and Nagar Haveli and Daman and Diu (26)"),
+                            ("27", "Maharashtra (27)"),
+                            ("29", "Karnataka (29)"),
+                            ("30", "Goa (30)"),
+                            ("31", "Lakshadweep (31)"),
+                            ("32", "Kerala (32)"),
+                            ("33", "Tamil Nadu (33)"),
+                            ("34", "Puducherry (34)"),
+                            ("35", "Andaman and Nicobar Islands (35)"),
+                            ("36", "Telangana (36)"),
+                            ("37", "Andhra Pradesh (37)"),
+                            ("38", "Ladakh (38)"),
+                        ],
+                        max_length=2,
+                    ),
+                ),
+                ("buyer_name", models.CharField(max_length=150)),
+                ("buyer_address", models.TextField()),
+                ("buyer_gstin", models.CharField(blank=True, max_length=15)),
+                (
+                    "taxable_value",
+                    models.DecimalField(decimal_places=2, help_text="Taxable goods, before tax.", max_digits=12),
+                ),
+                (
+                    "exempt_value",
+                    models.DecimalField(decimal_places=2, help_text="Nil-rated and exempt goods.", max_digits=12),
+                ),
+                ("cgst", models.DecimalField(decimal_places=2, max_digits=12)),
+                ("sgst", models.DecimalField(decimal_places=2, max_digits=12)),
+                ("igst", models.DecimalField(decimal_places=2, max_digits=12)),
+                (
+                    "total",
+                    models.DecimalField(
+                        decimal_places=2, help_text="Goods with tax; deposits are not in it.", max_digits=12
+                    ),
+                ),
+                ("pdf", models.FileField(blank=True, storage=billing.models.documents_storage, upload_to="documents/")),
+                (
+                    "order",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="tax_documents",
+                        to="orders.order",
+                    ),
+                ),
+                (
+                    "original",
+                    models.ForeignKey(
+                        blank=True,
+                        help_text="The document a credit note reduces.",
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="credit_notes",
+                        to="billing.taxdocument",
+                    ),
+                ),
+                (
+                    "statement",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="tax_documents",
+                        to="billing.statement",
+                    ),
+                ),
+                (
+                    "user",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="tax_documents",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-issued_at', '-pk'],
+                "ordering": ["-issued_at", "-pk"],
             },
         ),
         migrations.CreateModel(
-            name='TaxDocumentLine',
+            name="TaxDocumentLine",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('description', models.CharField(max_length=200)),
-                ('hsn_code', models.CharField(max_length=8, verbose_name='HSN')),
-                ('qty', models.PositiveIntegerField()),
-                ('unit', models.CharField(max_length=40)),
-                ('unit_price', models.DecimalField(decimal_places=2, help_text='With tax, as sold.', max_digits=10)),
-                ('gst_rate', models.DecimalField(decimal_places=2, max_digits=5)),
-                ('taxable_value', models.DecimalField(decimal_places=2, max_digits=12)),
-                ('cgst', models.DecimalField(decimal_places=2, max_digits=12)),
-                ('sgst', models.DecimalField(decimal_places=2, max_digits=12)),
-                ('igst', models.DecimalField(decimal_places=2, max_digits=12)),
-                ('total', models.DecimalField(decimal_places=2, max_digits=12)),
-                ('document', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='lines', to='billing.taxdocument')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("description", models.CharField(max_length=200)),
+                ("hsn_code", models.CharField(max_length=8, verbose_name="HSN")),
+                ("qty", models.PositiveIntegerField()),
+                ("unit", models.CharField(max_length=40)),
+                ("unit_price", models.DecimalField(decimal_places=2, help_text="With tax, as sold.", max_digits=10)),
+                ("gst_rate", models.DecimalField(decimal_places=2, max_digits=5)),
+                ("taxable_value", models.DecimalField(decimal_places=2, max_digits=12)),
+                ("cgst", models.DecimalField(decimal_places=2, max_digits=12)),
+                ("sgst", models.DecimalField(decimal_places=2, max_digits=12)),
+                ("igst", models.DecimalField(decimal_places=2, max_digits=12)),
+                ("total", models.DecimalField(decimal_places=2, max_digits=12)),
+                (
+                    "document",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE, related_name="lines", to="billing.taxdocument"
+                    ),
+                ),
             ],
             options={
-                'ordering': ['pk'],
+                "ordering": ["pk"],
             },
         ),
         migrations.AddConstraint(
-            model_name='billingaccount',
-            constraint=models.CheckConstraint(condition=models.Q(('credit_limit__gte', 0)), name='credit_limit_not_negative'),
+            model_name="billingaccount",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("credit_limit__gte", 0)), name="credit_limit_not_negative"
+            ),
         ),
         migrations.AddIndex(
-            model_name='ledgerentry',
-            index=models.Index(fields=['account', 'day'], name='billing_led_account_e6c9dd_idx'),
+            model_name="ledgerentry",
+            index=models.Index(fields=["account", "day"], name="billing_led_account_e6c9dd_idx"),
         ),
         migrations.AddConstraint(
-            model_name='ledgerentry',
-            constraint=models.CheckConstraint(condition=models.Q(('amount', 0), _negated=True), name='ledger_entry_not_zero'),
+            model_name="ledgerentry",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("amount", 0), _negated=True), name="ledger_entry_not_zero"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='ledgerentry',
-            constraint=models.UniqueConstraint(condition=models.Q(('kind__in', ['DELIVERY', 'DEPOSIT'])), fields=('order', 'kind'), name='one_charge_per_order_and_kind'),
+            model_name="ledgerentry",
+            constraint=models.UniqueConstraint(
+                condition=models.Q(("kind__in", ["DELIVERY", "DEPOSIT"])),
+                fields=("order", "kind"),
+                name="one_charge_per_order_and_kind",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='ledgerentry',
-            constraint=models.UniqueConstraint(condition=models.Q(('kind', 'PAYMENT')), fields=('payment',), name='one_entry_per_payment'),
+            model_name="ledgerentry",
+            constraint=models.UniqueConstraint(
+                condition=models.Q(("kind", "PAYMENT")), fields=("payment",), name="one_entry_per_payment"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='statement',
-            constraint=models.UniqueConstraint(fields=('account', 'period_start', 'version'), name='one_statement_version_per_month'),
+            model_name="statement",
+            constraint=models.UniqueConstraint(
+                fields=("account", "period_start", "version"), name="one_statement_version_per_month"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='statement',
-            constraint=models.UniqueConstraint(condition=models.Q(('superseded_at__isnull', True)), fields=('account', 'period_start'), name='one_current_statement_per_month'),
+            model_name="statement",
+            constraint=models.UniqueConstraint(
+                condition=models.Q(("superseded_at__isnull", True)),
+                fields=("account", "period_start"),
+                name="one_current_statement_per_month",
+            ),
         ),
         migrations.AddIndex(
-            model_name='taxdocument',
-            index=models.Index(fields=['order'], name='billing_tax_order_i_51deea_idx'),
+            model_name="taxdocument",
+            index=models.Index(fields=["order"], name="billing_tax_order_i_51deea_idx"),
         ),
         migrations.AddIndex(
-            model_name='taxdocument',
-            index=models.Index(fields=['kind', 'issued_at'], name='billing_tax_kind_c68114_idx'),
+            model_name="taxdocument",
+            index=models.Index(fields=["kind", "issued_at"], name="billing_tax_kind_c68114_idx"),
         ),
         migrations.AddConstraint(
-            model_name='taxdocument',
-            constraint=models.UniqueConstraint(fields=('series', 'financial_year', 'sequence'), name='one_document_per_series_number'),
+            model_name="taxdocument",
+            constraint=models.UniqueConstraint(
+                fields=("series", "financial_year", "sequence"), name="one_document_per_series_number"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='taxdocument',
-            constraint=models.CheckConstraint(condition=models.Q(models.Q(('kind', 'CREDIT_NOTE'), ('original__isnull', False)), models.Q(models.Q(('kind', 'CREDIT_NOTE'), _negated=True), ('original', None)), _connector='OR'), name='credit_note_names_its_document'),
+            model_name="taxdocument",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    models.Q(("kind", "CREDIT_NOTE"), ("original__isnull", False)),
+                    models.Q(models.Q(("kind", "CREDIT_NOTE"), _negated=True), ("original", None)),
+                    _connector="OR",
+                ),
+                name="credit_note_names_its_document",
+            ),
         ),
     ]

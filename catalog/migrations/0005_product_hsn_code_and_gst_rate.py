@@ -6,20 +6,32 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('catalog', '0004_product_container'),
+        ("catalog", "0004_product_container"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='product',
-            name='gst_rate',
-            field=models.DecimalField(decimal_places=2, default=Decimal('0.00'), help_text='One of the GST slabs (settings.GST_SLABS); 0 for nil-rated goods such as fresh milk.', max_digits=5, validators=[billing.taxes.gst_slab_validator], verbose_name='GST rate (%)'),
+            model_name="product",
+            name="gst_rate",
+            field=models.DecimalField(
+                decimal_places=2,
+                default=Decimal("0.00"),
+                help_text="One of the GST slabs (settings.GST_SLABS); 0 for nil-rated goods such as fresh milk.",
+                max_digits=5,
+                validators=[billing.taxes.gst_slab_validator],
+                verbose_name="GST rate (%)",
+            ),
         ),
         migrations.AddField(
-            model_name='product',
-            name='hsn_code',
-            field=models.CharField(default='0401', help_text='0401 is fresh milk.', max_length=8, validators=[billing.taxes.hsn_code_validator], verbose_name='HSN code'),
+            model_name="product",
+            name="hsn_code",
+            field=models.CharField(
+                default="0401",
+                help_text="0401 is fresh milk.",
+                max_length=8,
+                validators=[billing.taxes.hsn_code_validator],
+                verbose_name="HSN code",
+            ),
         ),
     ]

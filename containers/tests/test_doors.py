@@ -9,6 +9,7 @@ import pytest
 from django.template.loader import render_to_string
 from django.urls import reverse
 
+from billing.documents import document_context
 from catalog.tests.factories import ProductFactory
 from containers.models import ContainerMovement, DepositRelease, MovementKind
 from containers.tests.factories import DEPOSIT, books, bottled_milk, deliver, glass_bottle, held, take_to_the_door
@@ -286,8 +287,11 @@ def test_checkout_charges_the_deposit_and_the_order_page_and_invoice_show_it(cli
     page = client.get(order.get_absolute_url()).content.decode()
     assert "Glass bottle 1 L deposit × 2" in page
     assert "<strong>₹60.00</strong>" in page
-    invoice = render_to_string("orders/invoice.html", {"order": order, "shop_name": "Milkshop"})
-    assert "Glass bottle 1 L deposit (refundable)" in invoice
+    document = order.tax_documents.get()
+    invoice = render_to_string("billing/pdf/document.html", document_context(document=document))
+    assert "Refundable container deposit (not a supply)" in invoice
+    assert "Glass bottle 1 L" in invoice
+    assert document.total == Decimal("220.00")  # the milk alone: a deposit is not a supply
 
 
 def test_the_wallet_page_shows_the_bottles_the_deposit_held_and_its_refunds(client, customer, milk):

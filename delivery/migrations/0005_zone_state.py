@@ -5,15 +5,56 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('delivery', '0004_proofs_routes_rider_updates_and_rounds'),
+        ("delivery", "0004_proofs_routes_rider_updates_and_rounds"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='deliveryzone',
-            name='state',
-            field=models.CharField(choices=[('01', 'Jammu and Kashmir (01)'), ('02', 'Himachal Pradesh (02)'), ('03', 'Punjab (03)'), ('04', 'Chandigarh (04)'), ('05', 'Uttarakhand (05)'), ('06', 'Haryana (06)'), ('07', 'Delhi (07)'), ('08', 'Rajasthan (08)'), ('09', 'Uttar Pradesh (09)'), ('10', 'Bihar (10)'), ('11', 'Sikkim (11)'), ('12', 'Arunachal Pradesh (12)'), ('13', 'Nagaland (13)'), ('14', 'Manipur (14)'), ('15', 'Mizoram (15)'), ('16', 'Tripura (16)'), ('17', 'Meghalaya (17)'), ('18', 'Assam (18)'), ('19', 'West Bengal (19)'), ('20', 'Jharkhand (20)'), ('21', 'Odisha (21)'), ('22', 'Chhattisgarh (22)'), ('23', 'Madhya Pradesh (23)'), ('24', 'Gujarat (24)'), ('26', 'Dadra and Nagar Haveli and Daman and Diu (26)'), ('27', 'Maharashtra (27)'), ('29', 'Karnataka (29)'), ('30', 'Goa (30)'), ('31', 'Lakshadweep (31)'), ('32', 'Kerala (32)'), ('33', 'Tamil Nadu (33)'), ('34', 'Puducherry (34)'), ('35', 'Andaman and Nicobar Islands (35)'), ('36', 'Telangana (36)'), ('37', 'Andhra Pradesh (37)'), ('38', 'Ladakh (38)')], default=delivery.models.shop_state, help_text="The state the zone lies in: its deliveries pay CGST and SGST there, IGST when it is not the shop's.", max_length=2),
+            model_name="deliveryzone",
+            name="state",
+            field=models.CharField(
+                choices=[
+                    ("01", "Jammu and Kashmir (01)"),
+                    ("02", "Himachal Pradesh (02)"),
+                    ("03", "Punjab (03)"),
+                    ("04", "Chandigarh (04)"),
+                    ("05", "Uttarakhand (05)"),
+                    ("06", "Haryana (06)"),
+                    ("07", "Delhi (07)"),
+                    ("08", "Rajasthan (08)"),
+                    ("09", "Uttar Pradesh (09)"),
+                    ("10", "Bihar (10)"),
+                    ("11", "Sikkim (11)"),
+                    ("12", "Arunachal Pradesh (12)"),
+                    ("13", "Nagaland (13)"),
+                    ("14", "Manipur (14)"),
+                    ("15", "Mizoram (15)"),
+                    ("16", "Tripura (16)"),
+                    ("17", "Meghalaya (17)"),
+                    ("18", "Assam (18)"),
+                    ("19", "West Bengal (19)"),
+                    ("20", "Jharkhand (20)"),
+                    ("21", "Odisha (21)"),
+                    ("22", "Chhattisgarh (22)"),
+                    ("23", "Madhya Pradesh (23)"),
+                    ("24", "Gujarat (24)"),
+                    ("26", "Dadra and Nagar Haveli and Daman and Diu (26)"),
+                    ("27", "Maharashtra (27)"),
+                    ("29", "Karnataka (29)"),
+                    ("30", "Goa (30)"),
+                    ("31", "Lakshadweep (31)"),
+                    ("32", "Kerala (32)"),
+                    ("33", "Tamil Nadu (33)"),
+                    ("34", "Puducherry (34)"),
+                    ("35", "Andaman and Nicobar Islands (35)"),
+                    ("36", "Telangana (36)"),
+                    ("37", "Andhra Pradesh (37)"),
+                    ("38", "Ladakh (38)"),
+                ],
+                default=delivery.models.shop_state,
+                help_text="The state the zone lies in: its deliveries pay CGST and SGST there, IGST when it is not the shop's.",
+                max_length=2,
+            ),
         ),
     ]

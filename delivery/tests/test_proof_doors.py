@@ -332,7 +332,7 @@ def test_staff_see_the_policy_on_the_zones_and_set_it(client, staff):
     listing = client.get(reverse("admin:delivery_deliveryzone_changelist")).content.decode()
     client.post(
         reverse("admin:delivery_deliveryzone_change", args=[zone.pk]),
-        {"name": zone.name, "pincodes": zone.pincodes, "is_active": "on", "proof_policy": NEVER},
+        {"name": zone.name, "pincodes": zone.pincodes, "state": zone.state, "is_active": "on", "proof_policy": NEVER},
     )
 
     assert "Always" in listing and "By delivery code" in listing

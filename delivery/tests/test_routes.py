@@ -194,7 +194,7 @@ def test_the_nightly_run_places_many_new_households_in_queries_that_do_not_grow(
         subscriptions.append(subscribe(user=user, product=product, payment_method=PaymentMethod.CASH))
     day = subscriptions[0].start_date
 
-    with django_assert_max_num_queries(45):
+    with django_assert_max_num_queries(50):
         report = generate_subscription_orders(day=day)
 
     assert report.created == count

@@ -10,6 +10,7 @@ SERVICE_MODULES = sorted(
     [str(path.relative_to(settings.BASE_DIR)) for path in Path(settings.BASE_DIR).glob("*/services.py")]
     + ["catalog/stock.py", "orders/workflows.py"]
     + ["delivery/proofs.py", "delivery/routes.py", "delivery/rounds.py", "delivery/sync.py"]
+    + ["billing/ledger.py", "billing/documents.py", "billing/statements.py"]
 )
 
 

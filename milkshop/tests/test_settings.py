@@ -11,6 +11,7 @@ PRODUCTION = {
     "SECRET_KEY": "k3y-for-the-deploy-check-0123456789-abcdefghijklmnopqrstuvwxyz-ABCDEFG",
     "ALLOWED_HOSTS": "shop.example.in",
     "EMAIL_HOST": "smtp.example.in",
+    "SHOP_GSTIN": "29AAICM1234F1ZM",
 }
 NOT_FOR_DEPLOYMENT = {"DJANGO_ALLOW_ASYNC_UNSAFE"}
 
@@ -46,6 +47,32 @@ def test_production_start_up_without_email_host_names_it():
 
     assert result.returncode != 0
     assert "EMAIL_HOST must be set" in result.stderr
+
+
+def test_production_start_up_without_the_shops_gstin_names_it():
+    result = manage("check", **{**PRODUCTION, "SHOP_GSTIN": ""})
+
+    assert result.returncode != 0
+    assert "SHOP_GSTIN must be set when DEBUG is off" in result.stderr
+
+
+def test_a_gstin_with_a_wrong_check_character_is_refused_at_start_up():
+    result = manage("check", **{**PRODUCTION, "SHOP_GSTIN": "29AAICM1234F1ZK"})
+
+    assert result.returncode != 0
+    assert "SHOP_GSTIN '29AAICM1234F1ZK' is not a GSTIN: its check character should be M" in result.stderr
+
+
+def test_the_shops_state_is_the_one_its_gstin_names():
+    result = manage(
+        "shell",
+        "-c",
+        "from django.conf import settings; print(settings.SHOP_STATE_CODE)",
+        **{**PRODUCTION, "SHOP_GSTIN": "27AAPFU0939F1ZV"},
+    )
+
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip().splitlines()[-1] == "27"
 
 
 def test_deploy_check_is_clean_with_production_variables():

@@ -4,15 +4,33 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('notifications', '0003_schedule_retry_notifications'),
+        ("notifications", "0003_schedule_retry_notifications"),
     ]
 
     operations = [
         migrations.AlterField(
-            model_name='notification',
-            name='type',
-            field=models.CharField(choices=[('WELCOME_EMAIL', 'Welcome'), ('ORDER_CONFIRMED', 'Order confirmed'), ('ORDER_CANCELLED', 'Order cancelled'), ('PAYMENT_COMPLETED', 'Payment received'), ('PAYMENT_FAILED', 'Payment failed'), ('PAYMENT_REFUNDED', 'Refund'), ('DELIVERY_UPDATE', 'Delivery update'), ('SUBSCRIPTION_ACTIVE', 'Subscription active'), ('SUBSCRIPTION_PAUSED', 'Subscription paused'), ('SUBSCRIPTION_CANCELLED', 'Subscription cancelled'), ('SUBSCRIPTION_ORDER_SKIPPED', 'Subscription delivery skipped'), ('WALLET_LOW_BALANCE', 'Wallet running low'), ('STATEMENT_READY', 'Monthly statement'), ('STATEMENT_OVERDUE', 'Statement overdue'), ('ACCOUNT_PAYMENT_RECEIVED', 'Monthly account payment received')], max_length=40),
+            model_name="notification",
+            name="type",
+            field=models.CharField(
+                choices=[
+                    ("WELCOME_EMAIL", "Welcome"),
+                    ("ORDER_CONFIRMED", "Order confirmed"),
+                    ("ORDER_CANCELLED", "Order cancelled"),
+                    ("PAYMENT_COMPLETED", "Payment received"),
+                    ("PAYMENT_FAILED", "Payment failed"),
+                    ("PAYMENT_REFUNDED", "Refund"),
+                    ("DELIVERY_UPDATE", "Delivery update"),
+                    ("SUBSCRIPTION_ACTIVE", "Subscription active"),
+                    ("SUBSCRIPTION_PAUSED", "Subscription paused"),
+                    ("SUBSCRIPTION_CANCELLED", "Subscription cancelled"),
+                    ("SUBSCRIPTION_ORDER_SKIPPED", "Subscription delivery skipped"),
+                    ("WALLET_LOW_BALANCE", "Wallet running low"),
+                    ("STATEMENT_READY", "Monthly statement"),
+                    ("STATEMENT_OVERDUE", "Statement overdue"),
+                    ("ACCOUNT_PAYMENT_RECEIVED", "Monthly account payment received"),
+                ],
+                max_length=40,
+            ),
         ),
     ]

@@ -4,15 +4,24 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('orders', '0005_invoices_in_private_storage'),
+        ("orders", "0005_invoices_in_private_storage"),
     ]
 
     operations = [
         migrations.AlterField(
-            model_name='order',
-            name='payment_method',
-            field=models.CharField(blank=True, choices=[('CARD', 'Card'), ('UPI', 'UPI'), ('CASH', 'Cash on delivery'), ('WALLET', 'Wallet'), ('POSTPAID', 'Monthly account')], max_length=10),
+            model_name="order",
+            name="payment_method",
+            field=models.CharField(
+                blank=True,
+                choices=[
+                    ("CARD", "Card"),
+                    ("UPI", "UPI"),
+                    ("CASH", "Cash on delivery"),
+                    ("WALLET", "Wallet"),
+                    ("POSTPAID", "Monthly account"),
+                ],
+                max_length=10,
+            ),
         ),
     ]

@@ -5,20 +5,21 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('orders', '0006_monthly_account_method'),
+        ("orders", "0006_monthly_account_method"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='orderline',
-            name='gst_rate',
-            field=models.DecimalField(decimal_places=2, default=Decimal('0.00'), max_digits=5, verbose_name='GST rate (%)'),
+            model_name="orderline",
+            name="gst_rate",
+            field=models.DecimalField(
+                decimal_places=2, default=Decimal("0.00"), max_digits=5, verbose_name="GST rate (%)"
+            ),
         ),
         migrations.AddField(
-            model_name='orderline',
-            name='hsn_code',
-            field=models.CharField(default='0401', max_length=8, verbose_name='HSN code'),
+            model_name="orderline",
+            name="hsn_code",
+            field=models.CharField(default="0401", max_length=8, verbose_name="HSN code"),
         ),
     ]

@@ -28,6 +28,10 @@ def take(locks: Locks, kind: str, order):
             return locks.containers(user_ids=[order.user_id])
         case "wallets":
             return locks.wallets([order.user_id])
+        case "accounts":
+            return locks.accounts([order.user_id])
+        case "documents":
+            return locks.documents()
     raise AssertionError(kind)
 
 

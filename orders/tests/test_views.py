@@ -5,6 +5,7 @@ import pytest
 from django.urls import reverse
 
 from accounts.tests.factories import AddressFactory, UserFactory
+from billing.models import TaxDocument
 from cart.models import CartItem
 from catalog.tests.factories import ProductFactory
 from delivery.slots import upcoming_slots
@@ -171,6 +172,7 @@ def test_invoice_is_a_pdf_for_paid_orders(client, customer):
     response = client.get(reverse("orders:invoice", args=[order.number]))
 
     assert response["Content-Type"] == "application/pdf"
+    assert response["Content-Disposition"].startswith('attachment; filename="BOS-')
     assert b"".join(response.streaming_content).startswith(b"%PDF")
 
 
@@ -181,9 +183,9 @@ def test_invoices_are_kept_in_the_private_folder_never_in_public_media(client, c
 
     client.get(reverse("orders:invoice", args=[order.number]))
 
-    order.refresh_from_db()
-    assert Path(order.invoice.path).is_relative_to(settings.STORAGES["invoices"]["OPTIONS"]["location"])
-    assert Path(order.invoice.path).is_file()
+    document = TaxDocument.objects.get(order=order)
+    assert Path(document.pdf.path).is_relative_to(settings.STORAGES["invoices"]["OPTIONS"]["location"])
+    assert Path(document.pdf.path).is_file()
     assert not list(tmp_path.rglob("*.pdf"))
 
 
@@ -191,8 +193,8 @@ def test_an_invoice_whose_file_is_gone_is_made_again(client, customer):
     fund_wallet(customer, Decimal("500.00"))
     order = place_order(user=customer, method=PaymentMethod.WALLET)
     client.get(reverse("orders:invoice", args=[order.number]))
-    order.refresh_from_db()
-    order.invoice.storage.delete(order.invoice.name)
+    document = TaxDocument.objects.get(order=order)
+    document.pdf.storage.delete(document.pdf.name)
 
     response = client.get(reverse("orders:invoice", args=[order.number]))
 
@@ -200,11 +202,27 @@ def test_an_invoice_whose_file_is_gone_is_made_again(client, customer):
 
 
 def test_invoice_waits_until_the_order_is_paid(client, customer):
-    order = place_order(user=customer)
+    order = place_order(user=customer, method=PaymentMethod.UPI)
 
     response = client.get(reverse("orders:invoice", args=[order.number]))
 
     assert response["Location"] == order.get_absolute_url()
+    assert not TaxDocument.objects.filter(order=order).exists()
+
+
+def test_an_order_paid_before_gst_documents_gets_its_document_on_first_request(client, customer):
+    fund_wallet(customer, Decimal("500.00"))
+    order = place_order(user=customer, method=PaymentMethod.WALLET)
+    # Orders paid before this release have no document: the state they were left in.
+    TaxDocument.objects.filter(order=order).delete()
+
+    response = client.get(reverse("orders:invoice", args=[order.number]))
+
+    assert response["Content-Type"] == "application/pdf"
+    document = TaxDocument.objects.get(order=order)
+    assert document.kind == "BILL_OF_SUPPLY"
+    assert client.get(reverse("orders:invoice", args=[order.number]))["Content-Type"] == "application/pdf"
+    assert TaxDocument.objects.filter(order=order).count() == 1
 
 
 def test_staff_can_download_any_invoice(client):
@@ -214,6 +232,45 @@ def test_staff_can_download_any_invoice(client):
     client.force_login(UserFactory(is_staff=True))
 
     assert client.get(reverse("orders:invoice", args=[order.number]))["Content-Type"] == "application/pdf"
+
+
+def test_the_order_page_lists_its_documents_and_the_credit_note_after_a_cancel(client, customer):
+    order = place_order(user=customer)
+    invoice = TaxDocument.objects.get(order=order)
+
+    page = client.get(reverse("orders:detail", args=[order.number])).content.decode()
+    assert f"Bill of supply {invoice.number}" in page
+    assert reverse("orders:document", args=[invoice.number]) in page
+
+    client.post(reverse("orders:cancel", args=[order.number]))
+
+    note = TaxDocument.objects.get(order=order, kind="CREDIT_NOTE")
+    assert note.original == invoice
+    page = client.get(reverse("orders:detail", args=[order.number])).content.decode()
+    assert f"Credit note {note.number}" in page
+    assert f"(against {invoice.number})" in page
+    response = client.get(reverse("orders:document", args=[note.number]))
+    assert response["Content-Type"] == "application/pdf"
+
+
+def test_another_customers_document_is_404(client, customer):
+    theirs = TaxDocument.objects.get(order=place_order())
+
+    assert client.get(reverse("orders:document", args=[theirs.number])).status_code == 404
+
+
+def test_a_monthly_account_order_is_billed_on_the_statement(client, customer):
+    from billing.ledger import account_set_terms
+
+    account_set_terms(user=customer, kind="POSTPAID", credit_limit=Decimal("2000.00"), by=UserFactory(is_staff=True))
+    order = place_order(user=customer, method=PaymentMethod.POSTPAID)
+
+    page = client.get(reverse("orders:detail", args=[order.number])).content.decode()
+    response = client.get(reverse("orders:invoice", args=[order.number]))
+
+    assert "billed on your monthly statement" in page
+    assert response["Location"] == order.get_absolute_url()
+    assert not TaxDocument.objects.filter(order=order).exists()
 
 
 @pytest.mark.parametrize("url_name", ["orders:detail", "orders:cancel", "orders:invoice"])
@@ -264,7 +321,7 @@ def test_order_list_and_detail_queries_do_not_grow(client, customer, django_asse
 
     with django_assert_max_num_queries(8):
         client.get(reverse("orders:list"))
-    with django_assert_max_num_queries(10):
+    with django_assert_max_num_queries(11):  # its tax documents are one of them
         client.get(order.get_absolute_url())
 
 

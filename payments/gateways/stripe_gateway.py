@@ -24,6 +24,8 @@ class StripeGateway:
     def start_checkout(self, *, payment: Payment, success_url: str, cancel_url: str, expires_at) -> CheckoutStart:
         if payment.purpose == PaymentPurpose.ORDER:
             description = f"{settings.SHOP_NAME} order {payment.order.number}"
+        elif payment.purpose == PaymentPurpose.ACCOUNT:
+            description = f"{settings.SHOP_NAME} monthly account payment"
         else:
             description = f"{settings.SHOP_NAME} wallet top-up"
         metadata = {"payment_id": str(payment.pk), "order_number": payment.order.number if payment.order_id else ""}

@@ -6,35 +6,59 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('orders', '0006_monthly_account_method'),
-        ('payments', '0003_wallet_entry_deposit_refund'),
+        ("orders", "0006_monthly_account_method"),
+        ("payments", "0003_wallet_entry_deposit_refund"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.RemoveConstraint(
-            model_name='payment',
-            name='order_payment_has_order',
+            model_name="payment",
+            name="order_payment_has_order",
         ),
         migrations.AddField(
-            model_name='payment',
-            name='received_by',
-            field=models.ForeignKey(blank=True, help_text='Who took a cash payment by hand (a rider on the round, or staff).', null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL),
+            model_name="payment",
+            name="received_by",
+            field=models.ForeignKey(
+                blank=True,
+                help_text="Who took a cash payment by hand (a rider on the round, or staff).",
+                null=True,
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="+",
+                to=settings.AUTH_USER_MODEL,
+            ),
         ),
         migrations.AlterField(
-            model_name='payment',
-            name='method',
-            field=models.CharField(choices=[('CARD', 'Card'), ('UPI', 'UPI'), ('CASH', 'Cash on delivery'), ('WALLET', 'Wallet'), ('POSTPAID', 'Monthly account')], max_length=10),
+            model_name="payment",
+            name="method",
+            field=models.CharField(
+                choices=[
+                    ("CARD", "Card"),
+                    ("UPI", "UPI"),
+                    ("CASH", "Cash on delivery"),
+                    ("WALLET", "Wallet"),
+                    ("POSTPAID", "Monthly account"),
+                ],
+                max_length=10,
+            ),
         ),
         migrations.AlterField(
-            model_name='payment',
-            name='purpose',
-            field=models.CharField(choices=[('ORDER', 'Order'), ('WALLET_TOPUP', 'Wallet top-up'), ('ACCOUNT', 'Monthly account payment')], default='ORDER', max_length=20),
+            model_name="payment",
+            name="purpose",
+            field=models.CharField(
+                choices=[("ORDER", "Order"), ("WALLET_TOPUP", "Wallet top-up"), ("ACCOUNT", "Monthly account payment")],
+                default="ORDER",
+                max_length=20,
+            ),
         ),
         migrations.AddConstraint(
-            model_name='payment',
-            constraint=models.CheckConstraint(condition=models.Q(('purpose__in', ['WALLET_TOPUP', 'ACCOUNT']), ('order__isnull', False), _connector='OR'), name='order_payment_has_order'),
+            model_name="payment",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    ("purpose__in", ["WALLET_TOPUP", "ACCOUNT"]), ("order__isnull", False), _connector="OR"
+                ),
+                name="order_payment_has_order",
+            ),
         ),
     ]

@@ -22,12 +22,15 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from accounts.tests.factories import PASSWORD
+from billing.ledger import account_set_terms, is_postpaid
+from billing.models import AccountKind
 from cart.models import CartItem
-from delivery.models import DeliveryStatus
+from delivery.models import Delivery, DeliveryStatus
 from delivery.services import delivery_assign
 from delivery.tests.factories import delivery_in
 from milkshop.tests.apiclient import ApiClient
 from orders.tests.factories import cart_with
+from payments.models import PaymentMethod
 from reliability.tests.htmlforms import form_for
 from reliability.tests.urlwalk import is_admin, routes, sample_url
 from reliability.tests.world import World, build_world
@@ -97,6 +100,21 @@ class FormSpec:
 def a_cart_line(world: World) -> None:
     if not CartItem.objects.filter(cart__user=world.victim, product=world.product).exists():
         cart_with(world.victim, (world.product, 1))
+
+
+def on_a_monthly_account(world: World) -> None:
+    if not is_postpaid(user=world.victim):
+        account_set_terms(user=world.victim, kind=AccountKind.POSTPAID, credit_limit="5000.00", by=world.staff)
+
+
+def a_bill_to_take_on_the_round(world: World) -> None:
+    """A delivery today, billed to the victim's monthly account, on the rider's round: its card offers the form."""
+    on_a_monthly_account(world)
+    billed = Delivery.objects.filter(user=world.victim, order__payment_method=PaymentMethod.POSTPAID).first()
+    if billed is None:
+        billed = delivery_in(DeliveryStatus.ASSIGNED, method=PaymentMethod.POSTPAID, today=True, user=world.victim)
+    if billed.rider_id != world.today_delivery.rider_id:
+        delivery_assign(delivery=billed, rider=world.today_delivery.rider, by=world.staff)
 
 
 def sub(world: World) -> int:
@@ -182,6 +200,14 @@ SPECS = [
         lambda w: reverse("delivery:rider_pickup"),
     ),
     FormSpec("delivery:manifest", "staff", lambda w: reverse("delivery:manifest")),
+    FormSpec("billing:account", "customer", lambda w: reverse("billing:account"), prepare=on_a_monthly_account),
+    FormSpec(
+        "billing:rider_take_payment",
+        "rider",
+        lambda w: reverse("delivery:rider"),
+        lambda w: reverse("billing:rider_take_payment", args=[w.victim.pk]),
+        prepare=a_bill_to_take_on_the_round,
+    ),
 ]
 
 # POST endpoints without fields to fuzz (a button), or that this shop does not use.

@@ -5,27 +5,34 @@ change. The list of URLs is checked against Django's resolver, so a new URL with
 
 import uuid
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import date, timedelta
 from decimal import Decimal
 
 import pytest
 from django.contrib import admin
 from django.contrib.contenttypes.models import ContentType
-from django.core.files.storage import default_storage
+from django.core.files.storage import default_storage, storages
 from django.test import Client
 from django.urls import reverse
 from django.utils.http import int_to_base36
 
 from accounts.tests.factories import PASSWORD
 from analytics.selectors import REPORT_KEYS
+from billing.documents import order_document
+from billing.ledger import account_set_terms
+from billing.models import AccountKind, LedgerEntry, Statement
+from billing.selectors import statement_document
+from billing.statements import statements_make
+from billing.tests.monthly import delivered_on_account, month_end_moment
 from delivery.models import DeliveryStatus, ProofPolicy, RiderUpdate, RiderUpdateOutcome, RouteStop
 from delivery.rounds import round_record_handover
 from delivery.services import delivery_assign
+from delivery.tests.factories import delivery_in
 from delivery.tests.proof_helpers import keep_photos_in, on_the_way, photo
 from milkshop.tests.apiclient import ApiClient
 from orders.tests.factories import place_order
 from orders.workflows import delivery_transition
-from payments.models import PaymentMethod
+from payments.models import Payment, PaymentMethod, PaymentPurpose
 from reliability.tests.urlwalk import is_admin, routes
 from reliability.tests.world import World, build_world, changes, fingerprint, inbox_message
 
@@ -46,7 +53,7 @@ TOKENS = {
     "delivery:track": "test_the_public_tracking_link_shows_no_one_anything_personal",
     "account_confirm_email": "test_a_guessed_allauth_key_neither_shows_nor_changes_the_victims_account",
     "account_reset_password_from_key": "test_a_guessed_allauth_key_neither_shows_nor_changes_the_victims_account",
-    "^media/(?P<path>.*)$": "test_an_invoice_file_is_never_in_public_media_nor_named_after_its_order",
+    "^media/(?P<path>.*)$": "test_an_invoice_or_statement_file_is_never_in_public_media_nor_named_after_its_number",
 }
 
 
@@ -58,6 +65,9 @@ WALKED = {
     "orders:pay",
     "orders:again",
     "orders:invoice",
+    "orders:document",
+    "billing:statement_pdf",
+    "billing:rider_take_payment",
     "delivery:order_delivery",
     "delivery:order_door_photo",
     "delivery:staff_door_photo",
@@ -81,6 +91,8 @@ class Attempt:
     name: str
     url: str
     data: dict
+    # Where a refused form sends a signed-in caller back to, the refusal flashed there (none: refusing is a 4xx).
+    back: str | None = None
 
 
 def attempts(world: World) -> list[Attempt]:
@@ -129,6 +141,19 @@ def attempts(world: World) -> list[Attempt]:
         Attempt("notifications:mark_read", reverse("notifications:mark_read", args=[world.notification.pk]), {}),
         Attempt("delivery:staff_door_photo", reverse("delivery:staff_door_photo", args=[world.delivery.pk]), {}),
     ]
+    # The victim's GST documents (the wallet order's invoice, the statement's) and monthly statement.
+    for document in (world.document, world.statement_document):
+        found.append(Attempt("orders:document", reverse("orders:document", args=[document.number]), {}))
+    found.append(Attempt("billing:statement_pdf", reverse("billing:statement_pdf", args=[world.statement.pk]), {}))
+    # Cash towards the victim's monthly account, taken by a rider who does not have the victim on today's round.
+    found.append(
+        Attempt(
+            "billing:rider_take_payment",
+            reverse("billing:rider_take_payment", args=[world.victim.pk]),
+            {"amount": "500.00", "note": "Owned"},
+            back=reverse("delivery:rider"),
+        )
+    )
     # The staff's reports: the whole shop's figures.
     report = reverse("analytics:export", kwargs={"key": REPORT_KEYS[0], "format": "csv"})
     daily = reverse("analytics:daily_report_file", kwargs={"day": world.order.delivery_date, "filename": "orders.csv"})
@@ -166,8 +191,27 @@ def world(settings, django_capture_on_commit_callbacks) -> World:
     settings.PAYMENTS_DEMO_GATEWAY = True
     with django_capture_on_commit_callbacks(execute=True):  # the signals, and the tasks they run inline
         world = build_world()
+        monthly_statement(world)
     world.notification = inbox_message(world.victim)
+    world.document = order_document(order=world.order)  # issued when the wallet order was confirmed
+    assert world.document is not None
     return world
+
+
+NOV = date(2026, 11, 1)
+
+
+def monthly_statement(world: World) -> None:
+    """The victim moved to a monthly account by the staff, an order on it delivered in November, and November's
+    statement made as the schedule makes it (with its GST document)."""
+    account_set_terms(
+        user=world.victim, kind=AccountKind.POSTPAID, credit_limit=Decimal("5000.00"), by=world.staff, payment_days=10
+    )
+    delivered_on_account(world.victim, date(2026, 11, 3))
+    statements_make(month_start=NOV, now=month_end_moment(NOV))
+    world.statement = Statement.objects.get(account__user=world.victim)
+    world.statement_document = statement_document(statement=world.statement)
+    assert world.statement_document is not None
 
 
 def signed_in(user) -> Client:
@@ -176,13 +220,20 @@ def signed_in(user) -> Client:
     return client
 
 
-def refused(response, *, anonymous: bool, admin_page: bool) -> bool:
+def refused(response, *, anonymous: bool, admin_page: bool, back: str | None = None) -> bool:
     if response.status_code in (403, 404, 405):
         return True
     if response.status_code == 302:
         target = response["Location"]
-        return target.startswith("/admin/login/") if admin_page else anonymous and target.startswith("/accounts/login/")
+        if admin_page:
+            return target.startswith("/admin/login/")
+        return target.startswith("/accounts/login/") if anonymous else back is not None and target == back
     return False
+
+
+def body_of(response) -> str:
+    content = b"".join(response.streaming_content) if response.streaming else response.content
+    return content.decode(errors="replace")
 
 
 def test_no_one_else_reaches_the_victims_objects(world):
@@ -199,9 +250,14 @@ def test_no_one_else_reaches_the_victims_objects(world):
         for actor, client in actors.items():
             for method in ("get", "post"):
                 response = getattr(client, method)(attempt.url, attempt.data if method == "post" else None)
-                body = response.content.decode(errors="replace")
+                body = body_of(response)
                 shown = [secret for secret in world.secrets if secret and secret in body]
-                ok = refused(response, anonymous=actor == "anonymous", admin_page=attempt.name.startswith("admin:"))
+                ok = refused(
+                    response,
+                    anonymous=actor == "anonymous",
+                    admin_page=attempt.name.startswith("admin:"),
+                    back=attempt.back,
+                )
                 if not ok or shown:
                     leaks.append((actor, method.upper(), attempt.url, response.status_code, shown))
 
@@ -213,6 +269,9 @@ def test_no_one_else_reaches_the_victims_objects(world):
     assert victim.get(reverse("orders:detail", args=[world.order.number])).status_code == 200
     assert victim.get(reverse("accounts:address_update", args=[world.other_address.pk])).status_code == 200
     assert victim.get(reverse("payments:demo_checkout", args=[world.payment.idempotency_key])).status_code == 200
+    for document in (world.document, world.statement_document):
+        assert victim.get(reverse("orders:document", args=[document.number])).status_code == 200
+    assert victim.get(reverse("billing:statement_pdf", args=[world.statement.pk])).status_code == 200
     rider_move = reverse("delivery:rider_move", args=[world.delivery.pk])
     assert signed_in(world.victim_rider).post(rider_move, {"to": "IN_TRANSIT"}).status_code == 302
     world.delivery.refresh_from_db()
@@ -304,19 +363,41 @@ def test_a_guessed_allauth_key_neither_shows_nor_changes_the_victims_account(wor
     assert world.victim.check_password(PASSWORD)
 
 
-def test_an_invoice_file_is_never_in_public_media_nor_named_after_its_order(world, settings, tmp_path):
-    """The invoice PDF (name, phone, address) is kept in a private folder, not in the media storage that a
-    deployment serves to anyone for the product pictures; nor does its file name follow from the order number."""
+def test_an_invoice_or_statement_file_is_never_in_public_media_nor_named_after_its_number(world, settings, tmp_path):
+    """The tax document's PDF and the monthly statement's (name, phone, address) are kept in the private storage,
+    not in the media storage that a deployment serves to anyone for the product pictures; nor does a file's name
+    follow from the order's, document's or statement's number: it has a random part."""
     settings.MEDIA_ROOT = tmp_path
     victim = signed_in(world.victim)
+    private = storages["invoices"]
+
     download = victim.get(reverse("orders:invoice", args=[world.order.number]))
     assert download.status_code == 200
-    world.order.refresh_from_db()
-    stored = world.order.invoice.name
-    assert world.order.invoice.storage.exists(stored)
+    assert b"".join(download.streaming_content).startswith(b"%PDF")
+    document = order_document(order=world.order)
+    assert document.pk == world.document.pk
+    stored = document.pdf.name
+    slug = document.number.replace("/", "-")
+    assert document.pdf.storage is private and private is not default_storage
+    assert private.exists(stored)
     assert not default_storage.exists(stored)
+    assert stored not in (f"documents/{slug}.pdf", f"documents/invoice-{world.order.number}.pdf")
+    assert world.order.number not in stored
+    assert len(stored) >= len(f"documents/{slug}.pdf") + 16
+
+    statement = world.statement
+    download = victim.get(reverse("billing:statement_pdf", args=[statement.pk]))
+    assert download.status_code == 200
+    assert b"".join(download.streaming_content).startswith(b"%PDF")
+    statement.refresh_from_db()
+    stored = statement.pdf.name
+    guessable = f"statements/statement-{statement.period_start:%Y-%m}-v{statement.version}.pdf"
+    assert statement.pdf.storage is private
+    assert private.exists(stored)
+    assert not default_storage.exists(stored)
+    assert len(stored) >= len(guessable) + 16
+
     assert not list(tmp_path.rglob("*.pdf"))
-    assert len(stored) >= len(f"invoices/invoice-{world.order.number}.pdf") + 16
 
 
 def test_every_url_with_an_id_or_token_is_walked():
@@ -358,6 +439,37 @@ def test_a_riders_cash_handover_is_theirs_alone_and_only_staff_count_it(world):
     assert changes(before, fingerprint()) == []
     # The page is real: the victim's rider does see the order on it.
     assert cod.order.number in signed_in(world.victim_rider).get(cash).content.decode()
+
+
+def test_cash_for_the_victims_monthly_account_is_taken_only_by_the_rider_with_them_on_todays_round(world):
+    """The rider's "take a bill payment" form names the household by id. Another customer is refused (403); a rider
+    without the victim on today's round is sent back to their own page with the refusal, and no payment nor ledger
+    entry is made; the victim's own rider, with the victim on today's round, does take it."""
+    today = delivery_in(DeliveryStatus.ASSIGNED, today=True, user=world.victim)
+    delivery_assign(delivery=today, rider=world.victim_rider)
+    take = reverse("billing:rider_take_payment", args=[world.victim.pk])
+    cash = {"amount": "120.00", "note": "Cash at the door"}
+    attacker, other_rider, victims_rider = (
+        signed_in(world.attacker),
+        signed_in(world.other_rider),
+        signed_in(world.victim_rider),
+    )
+    before = fingerprint()
+
+    assert attacker.post(take, cash).status_code == 403
+    refusal = other_rider.post(take, cash, follow=True)
+    assert refusal.redirect_chain == [(reverse("delivery:rider"), 302)]
+    assert "not on your round today" in body_of(refusal)
+    assert world.order.number not in body_of(refusal)
+    assert Client().post(take, cash)["Location"].startswith("/accounts/login/")
+    assert changes(before, fingerprint()) == []
+    assert not Payment.objects.filter(user=world.victim, purpose=PaymentPurpose.ACCOUNT).exists()
+    entries = LedgerEntry.objects.count()
+
+    assert victims_rider.post(take, cash).status_code == 302
+    taken = Payment.objects.get(user=world.victim, purpose=PaymentPurpose.ACCOUNT)
+    assert taken.amount == Decimal("120.00")
+    assert LedgerEntry.objects.count() == entries + 1
 
 
 # URLs without ids whose answer is the same for everyone.

@@ -39,6 +39,7 @@ WATCHED_APPS = [
     "subscriptions",
     "notifications",
     "analytics",
+    "billing",
 ]
 
 

@@ -4,15 +4,24 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('subscriptions', '0003_missed_for_full_slot'),
+        ("subscriptions", "0003_missed_for_full_slot"),
     ]
 
     operations = [
         migrations.AlterField(
-            model_name='misseddelivery',
-            name='reason',
-            field=models.CharField(choices=[('OUT_OF_STOCK', 'Not enough stock'), ('LOW_BALANCE', 'Wallet balance too low'), ('PRODUCT_UNAVAILABLE', 'Product no longer sold'), ('NO_ADDRESS', 'No delivery address in our service area'), ('SLOT_FULL', 'Delivery slot full'), ('OVER_LIMIT', 'Monthly account over its credit limit')], max_length=30),
+            model_name="misseddelivery",
+            name="reason",
+            field=models.CharField(
+                choices=[
+                    ("OUT_OF_STOCK", "Not enough stock"),
+                    ("LOW_BALANCE", "Wallet balance too low"),
+                    ("PRODUCT_UNAVAILABLE", "Product no longer sold"),
+                    ("NO_ADDRESS", "No delivery address in our service area"),
+                    ("SLOT_FULL", "Delivery slot full"),
+                    ("OVER_LIMIT", "Monthly account over its credit limit"),
+                ],
+                max_length=30,
+            ),
         ),
     ]
