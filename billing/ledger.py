@@ -313,3 +313,16 @@ def account_payment_amount(value) -> Decimal:
     if amount > MAX_AMOUNT:
         raise BillingError(f"{format_money(amount)} is more than one payment can be; check the amount.")
     return amount.quantize(Decimal("0.01"))
+
+
+def ledger_payment_refunded(*, account: BillingAccount, payment, amount: Decimal, day, note: str = "") -> LedgerEntry:
+    """Part or all of a payment towards the account went back to the household (a refund made at the provider):
+    it no longer settles what is owed."""
+    return LedgerEntry.objects.create(
+        account=account,
+        kind=EntryKind.PAYMENT_REFUNDED,
+        amount=amount,
+        day=day,
+        payment=payment,
+        note=(note or f"Payment of {format_money(payment.amount)} refunded")[:255],
+    )

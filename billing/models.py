@@ -68,6 +68,11 @@ class EntryKind(models.TextChoices):
     RETURN = "RETURN", "Return or refund"
     CREDIT = "CREDIT", "Credit"
     PAYMENT = "PAYMENT", "Payment"
+    PAYMENT_REFUNDED = "PAYMENT_REFUNDED", "Payment refunded"
+
+
+# What the household paid: payments, less any of them refunded at the payment provider.
+PAYMENT_KINDS = (EntryKind.PAYMENT, EntryKind.PAYMENT_REFUNDED)
 
 
 class LedgerEntry(models.Model):

@@ -12,7 +12,7 @@ from django.template import TemplateDoesNotExist
 from django.template.loader import get_template
 
 from accounts.models import Address, User
-from billing.models import BillingAccount, DocumentKind, EntryKind, LedgerEntry, Statement, TaxDocument
+from billing.models import PAYMENT_KINDS, BillingAccount, DocumentKind, LedgerEntry, Statement, TaxDocument
 
 ZERO = Decimal("0.00")
 
@@ -133,7 +133,7 @@ def _standing(statements: list[Statement], paid: Decimal, today: date) -> Standi
 def _paid_by_account(account_ids) -> dict[int, Decimal]:
     return {
         account_id: -total
-        for account_id, total in LedgerEntry.objects.filter(account_id__in=account_ids, kind=EntryKind.PAYMENT)
+        for account_id, total in LedgerEntry.objects.filter(account_id__in=account_ids, kind__in=PAYMENT_KINDS)
         .order_by()
         .values("account_id")
         .annotate(total=Sum("amount"))

@@ -23,7 +23,15 @@ from django.utils import timezone
 
 from billing.documents import Goods, credit_note_issue, statement_document_issue
 from billing.ledger import CREDIT_KINDS
-from billing.models import AccountKind, BillingAccount, EntryKind, LedgerEntry, Statement, TaxDocument
+from billing.models import (
+    PAYMENT_KINDS,
+    AccountKind,
+    BillingAccount,
+    EntryKind,
+    LedgerEntry,
+    Statement,
+    TaxDocument,
+)
 from billing.pdf import pdf_render
 from billing.selectors import (
     current_statement,
@@ -224,7 +232,7 @@ def month_figures(*, account: BillingAccount, start: date, end: date) -> MonthFi
     opening_balance = to_money(opening["total"])
     charges = to_money(sum((sums[kind] for kind in CHARGE_KINDS), ZERO))
     credits = to_money(-sum((sums[kind] for kind in CREDIT_KINDS), ZERO))
-    payments = to_money(-sums[EntryKind.PAYMENT])
+    payments = to_money(-sum((sums[kind] for kind in PAYMENT_KINDS), ZERO))
     return MonthFigures(
         opening_balance=opening_balance,
         charges=charges,

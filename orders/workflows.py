@@ -50,6 +50,7 @@ from billing.ledger import (
     ledger_charge_delivery,
     ledger_credit,
     ledger_payment,
+    ledger_payment_refunded,
 )
 from billing.models import AccountKind, BillingAccount, EntryKind, TaxDocument
 from billing.signals import account_payment_received
@@ -574,6 +575,10 @@ def refund_record_external(*, payment: Payment, amount: Decimal, reference: str)
         refund_complete(refund=refund, provider_reference=reference)
         if order is not None:
             _mark_refunded(order, locked)
+        elif locked.purpose == PaymentPurpose.ACCOUNT:
+            account = locks.accounts([locked.user_id]).get(locked.user_id)
+            if account is not None:
+                ledger_payment_refunded(account=account, payment=locked, amount=amount, day=timezone.localdate())
         if order is not None and order.status in (OrderStatus.DELIVERED, OrderStatus.RETURNED):
             # Money back on goods the customer has: a credit note for the goods' part (a cancelled order's
             # document was credited when it was cancelled).

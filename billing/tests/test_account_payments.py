@@ -20,7 +20,7 @@ from orders.workflows import NotAllowed, OrderError, account_payment_open, accou
 from payments.models import Payment, PaymentMethod, PaymentPurpose, PaymentStatus
 from payments.services import payment_start_checkout
 from payments.tests.conftest import deliver, fake_stripe, stripe_on  # noqa: F401  (fixtures)
-from payments.tests.stripe_events import BACK, completed, expired
+from payments.tests.stripe_events import BACK, charge_refunded, completed, expired
 
 pytestmark = pytest.mark.django_db
 
@@ -130,6 +130,21 @@ def test_a_stripe_payment_credits_the_ledger_exactly_once_however_often_stripe_r
     assert payment.status == PaymentStatus.SUCCESS
     assert payments_in_ledger(customer) == [Decimal("-400.00")]
     assert account_balance(account=account_of(customer)) == 0
+
+
+@pytest.mark.usefixtures("stripe_on")
+def test_an_account_payment_refunded_from_stripes_dashboard_is_owed_again(deliver):  # noqa: F811
+    customer = owing("400.00")
+    payment = account_payment_open(customer=customer, amount=Decimal("400.00"), method=PaymentMethod.CARD)
+    payment_start_checkout(payment=payment, success_url=BACK, cancel_url=BACK)
+    payment.refresh_from_db()
+    assert deliver(completed(payment)).status_code == 200
+
+    assert deliver(charge_refunded(payment, amount_refunded=15000)).status_code == 200
+
+    assert account_balance(account=account_of(customer)) == Decimal("150.00")
+    entry = LedgerEntry.objects.get(account__user=customer, kind=EntryKind.PAYMENT_REFUNDED)
+    assert (entry.amount, entry.payment) == (Decimal("150.00"), payment)
 
 
 @pytest.mark.usefixtures("stripe_on")

@@ -146,7 +146,7 @@ def test_a_new_version_goes_out_saying_it_is_corrected_and_what_changed(billed, 
             statements_make(month_start=NOV)
 
     [email] = emails_to(billed)
-    assert email.subject == "Your November bill (corrected): ₹1,200.00, due 13 Dec"
+    assert email.subject == "Your November bill (corrected): ₹1,200.00, due 11 Dec"
     assert "We made your statement for November 2026 again (version 2):" in email.body
     assert "Closing balance was ₹1,240.00, now ₹1,200.00." in email.body
     [(filename, _, _)] = email.attachments

@@ -378,7 +378,7 @@ def test_an_invoice_or_statement_file_is_never_in_public_media_nor_named_after_i
     assert document.pk == world.document.pk
     stored = document.pdf.name
     slug = document.number.replace("/", "-")
-    assert document.pdf.storage is private and private is not default_storage
+    assert document.pdf.storage.location == private.location != default_storage.location
     assert private.exists(stored)
     assert not default_storage.exists(stored)
     assert stored not in (f"documents/{slug}.pdf", f"documents/invoice-{world.order.number}.pdf")
@@ -392,7 +392,7 @@ def test_an_invoice_or_statement_file_is_never_in_public_media_nor_named_after_i
     statement.refresh_from_db()
     stored = statement.pdf.name
     guessable = f"statements/statement-{statement.period_start:%Y-%m}-v{statement.version}.pdf"
-    assert statement.pdf.storage is private
+    assert statement.pdf.storage.location == private.location
     assert private.exists(stored)
     assert not default_storage.exists(stored)
     assert len(stored) >= len(guessable) + 16
