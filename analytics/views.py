@@ -141,16 +141,23 @@ def export(request: HttpRequest, key: str, format: str) -> HttpResponse:
     return response
 
 
+# GST came in on 1 July 2017; months outside these years are mistakes, not reports.
+GST_BEGAN, GST_LAST_YEAR = 2017, 2100
+
+
 @staff_required
 @require_GET
 def gst_summary_month(request: HttpRequest) -> HttpResponse:
     """The GST summary of the month chosen (?month=2026-11) as CSV."""
     try:
         month = date.fromisoformat(f"{request.GET.get('month', '')}-01")
-        table = gst_summary(month, month)
-    except (ValueError, OverflowError):  # OverflowError: year 1 or 9999, which have no month before or after
-        return HttpResponseBadRequest("Choose a month, as 2026-11.", content_type="text/plain; charset=utf-8")
-    response = HttpResponse(table_csv(table), content_type="text/csv; charset=utf-8")
+    except ValueError:
+        month = None
+    if month is None or not GST_BEGAN <= month.year <= GST_LAST_YEAR:
+        return HttpResponseBadRequest(
+            f"Choose a month from {GST_BEGAN} on, as 2026-11.", content_type="text/plain; charset=utf-8"
+        )
+    response = HttpResponse(table_csv(gst_summary(month, month)), content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="milkshop-gst-summary-{month:%Y-%m}.csv"'
     return response
 
