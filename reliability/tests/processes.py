@@ -100,7 +100,7 @@ class WebServer:
             try:
                 requests.get(f"{self.url}/healthz", timeout=5)
                 return
-            except requests.ConnectionError:
+            except (requests.ConnectionError, requests.Timeout):  # not listening yet, or a cold worker still loading
                 time.sleep(0.2)
         self.stop()
         pytest.fail(f"gunicorn did not start serving within {timeout}s:\n{tail(self.log_path)}")
